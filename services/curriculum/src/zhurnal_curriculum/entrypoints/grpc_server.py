@@ -1,0 +1,57 @@
+"""The curriculum gRPC server (thin)."""
+
+from __future__ import annotations
+
+import grpc
+
+from zhurnal.curriculum.v1 import curriculum_pb2 as pb
+from zhurnal.curriculum.v1 import curriculum_pb2_grpc
+from zhurnal_curriculum.bootstrap import Curriculum, bootstrap
+from zhurnal_curriculum.config import CurriculumSettings
+from zhurnal_curriculum.service_layer import handlers
+from zhurnal_kit import runtime
+from zhurnal_kit.auth import current_caller
+
+
+class CurriculumServicer(curriculum_pb2_grpc.CurriculumServiceServicer):
+    """gRPC face of the curriculum use cases."""
+
+    def __init__(self, app: Curriculum) -> None:
+        self._app = app
+
+    async def GetInstitutionCalendar(
+        self, request: pb.GetInstitutionCalendarRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetInstitutionCalendarResponse:
+        item = await handlers.get_institution_calendar(
+            self._app.uow(), current_caller.get(), request.institution_id
+        )
+        return pb.GetInstitutionCalendarResponse(
+            institution_id=item.institution_id, code=item.code, time_zone=item.time_zone
+        )
+
+
+async def serve(settings: CurriculumSettings) -> None:
+    """Migrate, then serve until signalled."""
+    app = bootstrap(settings)
+    await runtime.serve_grpc(
+        settings,
+        "zhurnal_curriculum",
+        registrars=[
+            lambda s: curriculum_pb2_grpc.add_CurriculumServiceServicer_to_server(
+                CurriculumServicer(app), s
+            )
+        ],
+        service_names=[pb.DESCRIPTOR.services_by_name["CurriculumService"].full_name],
+        verifier=app.verifier,
+        on_close=app.close,
+    )
+
+
+def main() -> None:
+    """Entry point: ``python -m zhurnal_curriculum.entrypoints.grpc_server``."""
+    settings = CurriculumSettings()
+    runtime.run(lambda: serve(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""The curriculum unit of work."""
+
+from zhurnal_curriculum.adapters.repositories import InstitutionCalendarRepository
+from zhurnal_kit.db import UnitOfWork
+
+
+class CurriculumUnitOfWork(UnitOfWork):
+    """Repositories of the curriculum database, bound to one session."""
+
+    institutions: InstitutionCalendarRepository
+
+    def _bind(self) -> None:
+        self.institutions = InstitutionCalendarRepository(self.session)

@@ -1,0 +1,43 @@
+"""The composition root of the identity service: wires settings to adapters and use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from zhurnal_identity.config import IdentitySettings
+from zhurnal_identity.service_layer.unit_of_work import IdentityUnitOfWork
+from zhurnal_kit.auth import TokenVerifier
+from zhurnal_kit.db import make_engine, make_session_factory
+
+
+@dataclass
+class Identity:
+    """Everything a process of the identity service needs, built once at start."""
+
+    settings: IdentitySettings
+    engine: AsyncEngine
+    uow: Callable[[], IdentityUnitOfWork]
+    verifier: TokenVerifier
+
+    async def close(self) -> None:
+        """Release connections and clients."""
+        await self.verifier.close()
+        await self.engine.dispose()
+
+
+def bootstrap(settings: IdentitySettings | None = None) -> Identity:
+    """Build the service from settings (from the environment when not given)."""
+    settings = settings or IdentitySettings()
+    engine = make_engine(settings)
+    sessions = make_session_factory(engine)
+    return Identity(
+        settings=settings,
+        engine=engine,
+        uow=lambda: IdentityUnitOfWork(
+            sessions, producer=settings.service_name, namespace=settings.kafka_topic_namespace
+        ),
+        verifier=TokenVerifier(settings.issuer, cache_s=settings.jwks_cache_s),
+    )

@@ -1,0 +1,57 @@
+"""Typed domain errors. One place (grpc_errors) maps them to gRPC status codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """A problem with one input field; ``field`` is the request field's name."""
+
+    field: str
+    description: str
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error a use case raises on purpose."""
+
+    message: str
+    violations: list[FieldViolation] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+
+class InvalidArgument(DomainError):
+    """The input breaks a rule; ``violations`` name the fields."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or the caller may not know it exists)."""
+
+
+class AlreadyExists(DomainError):
+    """A unique thing (a code, a login) is taken; ``violations`` name the field."""
+
+
+class Conflict(DomainError):
+    """A concurrent change won; the caller should reload and retry."""
+
+
+class FailedPrecondition(DomainError):
+    """The system is not in a state that allows the operation (e.g. a closed period)."""
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but may not do this."""
+
+
+class Unauthenticated(DomainError):
+    """The caller did not prove who they are."""
+
+
+def invalid(field_name: str, description: str) -> InvalidArgument:
+    """Shorthand for a one-field InvalidArgument."""
+    return InvalidArgument(description, [FieldViolation(field_name, description)])

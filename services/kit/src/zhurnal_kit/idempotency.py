@@ -1,0 +1,29 @@
+"""Idempotency keys on write requests: a retried write returns the first write's response."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhurnal_kit.tables import idempotency_record
+
+
+async def recall(session: AsyncSession, operation: str, key: str) -> bytes | None:
+    """The stored response of an earlier request with this key, if any."""
+    if not key:
+        return None
+    response: bytes | None = await session.scalar(
+        select(idempotency_record.c.response).where(
+            idempotency_record.c.operation == operation, idempotency_record.c.key == key
+        )
+    )
+    return response
+
+
+async def remember(session: AsyncSession, operation: str, key: str, response: bytes) -> None:
+    """Store the response in the write's own transaction (a concurrent twin then fails)."""
+    if key:
+        await session.execute(
+            insert(idempotency_record).values(operation=operation, key=key, response=response)
+        )
