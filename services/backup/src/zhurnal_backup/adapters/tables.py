@@ -1,0 +1,5 @@
+"""The backup database's tables (migrations/ creates them; the kit's tables come first)."""
+
+from sqlalchemy import MetaData
+
+metadata = MetaData()

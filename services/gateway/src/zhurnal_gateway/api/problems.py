@@ -1,0 +1,176 @@
+"""RFC 9457 problem details, and the one place where gRPC status becomes an HTTP answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from zhurnal_kit.errors import DomainError
+from zhurnal_kit.grpc_errors import field_violations, status_code_for
+from zhurnal_kit.logging import request_id_var
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_FOR_GRPC: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+}
+
+# Titles a person may read, by language. Issue 6 moves them to gettext catalogues with the UI.
+_TITLES: dict[int, dict[str, str]] = {
+    400: {"ru": "Некорректный запрос", "en": "Malformed request"},
+    401: {"ru": "Требуется вход в систему", "en": "Authentication required"},
+    403: {"ru": "Доступ запрещён", "en": "Forbidden"},
+    404: {"ru": "Не найдено", "en": "Not found"},
+    409: {"ru": "Конфликт с текущим состоянием", "en": "Conflict with the current state"},
+    422: {"ru": "Ошибка в данных", "en": "Invalid data"},
+    429: {"ru": "Слишком много запросов", "en": "Too many requests"},
+    500: {"ru": "Внутренняя ошибка", "en": "Internal error"},
+    501: {"ru": "Не поддерживается", "en": "Not implemented"},
+    503: {"ru": "Сервис временно недоступен", "en": "Service temporarily unavailable"},
+    504: {"ru": "Сервис не ответил вовремя", "en": "Service did not answer in time"},
+}
+
+
+class FieldError(BaseModel):
+    """One field that is wrong, and why."""
+
+    field: str = Field(description="The request field, dotted for nested ones")
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    instance: str = ""
+    errors: list[FieldError] = Field(default_factory=list)
+    request_id: str = ""
+
+
+def language(request: Request) -> str:
+    """'en' when the client prefers English, otherwise Russian (the default)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("ru"):
+            return "ru"
+    return "ru"
+
+
+def problem(
+    request: Request, status: int, detail: str = "", errors: list[FieldError] | None = None
+) -> JSONResponse:
+    """A problem+json response in the client's language."""
+    titles = _TITLES.get(status, _TITLES[500])
+    body = Problem(
+        title=titles[language(request)],
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+        request_id=request_id_var.get(),
+    )
+    return JSONResponse(
+        body.model_dump(exclude_defaults=True, exclude={"type"})
+        | {
+            "type": body.type,
+            "title": body.title,
+            "status": status,
+        },
+        status_code=status,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def http_status_for(code: grpc.StatusCode) -> int:
+    """The HTTP status a gRPC status code becomes."""
+    return _HTTP_FOR_GRPC.get(code, 500)
+
+
+async def on_rpc_error(request: Request, exc: Exception) -> JSONResponse:
+    """A failed call to a service, as problem+json."""
+    assert isinstance(exc, grpc.aio.AioRpcError)
+    status = http_status_for(exc.code())
+    if status >= 500:
+        # Service internals stay in the logs; the client gets the request id to quote.
+        log.error("service call failed", extra={"code": exc.code().name, "details": exc.details()})
+        return problem(request, status)
+    errors = [FieldError(field=v.field, detail=v.description) for v in field_violations(exc)]
+    return problem(request, status, exc.details() or "", errors)
+
+
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """Request validation failures: 400 for unreadable JSON, 422 naming each bad field."""
+    assert isinstance(exc, RequestValidationError)
+    errors: list[FieldError] = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return problem(
+                request,
+                400,
+                "the body is not valid JSON",
+                [FieldError(field="body", detail=str(error.get("msg", "")))],
+            )
+        location = [
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
+        ]
+        errors.append(
+            FieldError(field=".".join(location) or "body", detail=str(error.get("msg", "invalid")))
+        )
+    return problem(request, 422, "the request has invalid fields", errors)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else: logged in full, answered without internals."""
+    log.exception("unhandled error", exc_info=exc)
+    return problem(request, 500)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses a route may answer."""
+    return {
+        s: {
+            "model": Problem,
+            "description": _TITLES[s]["en"],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }
+
+
+async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    """A rule the gateway itself enforces (e.g. a missing token), as problem+json."""
+    assert isinstance(exc, DomainError)
+    status = http_status_for(status_code_for(exc))
+    response = problem(
+        request,
+        status,
+        exc.message,
+        [FieldError(field=v.field, detail=v.description) for v in exc.violations],
+    )
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="zhurnal"'
+    return response

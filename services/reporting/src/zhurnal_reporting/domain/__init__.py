@@ -1,0 +1,3 @@
+"""Domain of the reporting service: read models built from events, reports and statements
+(roadmap).
+"""
