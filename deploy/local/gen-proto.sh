@@ -12,4 +12,5 @@ uv run --frozen python -m grpc_tools.protoc -I proto \
   "${files[@]}"
 # Make every generated folder a regular package so imports and mypy agree.
 find "$out/zhurnal" -type d -exec touch {}/__init__.py \;
+touch "$out/zhurnal/py.typed"
 echo "zhurnal: generated stubs for ${#files[@]} proto files into $out/zhurnal"

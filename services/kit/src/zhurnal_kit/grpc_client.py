@@ -11,7 +11,7 @@ from zhurnal_kit.auth import current_caller
 from zhurnal_kit.logging import new_traceparent, request_id_var, trace_id_var
 
 
-class _OutgoingCall(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class _OutgoingCall(grpc.aio.UnaryUnaryClientInterceptor):
     """Adds the default deadline when the caller set none, and the request context metadata."""
 
     def __init__(self, default_timeout_s: float) -> None:
@@ -28,7 +28,7 @@ class _OutgoingCall(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
             metadata.add("x-request-id", request_id)
         metadata.add("traceparent", new_traceparent(trace_id_var.get()))
         caller = current_caller.get()
-        if caller.token and "authorization" not in metadata:
+        if caller.token and not metadata.get_all("authorization"):
             metadata.add("authorization", f"Bearer {caller.token}")
         new_details = grpc.aio.ClientCallDetails(
             method=details.method,

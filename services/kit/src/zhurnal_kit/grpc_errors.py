@@ -59,7 +59,7 @@ def field_violations(error: grpc.aio.AioRpcError | grpc.RpcError) -> list[FieldV
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     if status is None:
         return []
-    violations = []
+    violations: list[FieldViolation] = []
     for detail in status.details:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad_request = error_details_pb2.BadRequest()

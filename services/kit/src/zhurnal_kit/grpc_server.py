@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 # Calls that must work without a caller: probes and tooling.
 _PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
-Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+Context = grpc.aio.ServicerContext[Any, Any]
+Handler = grpc.RpcMethodHandler[Any, Any]
+Behavior = Callable[[Any, Context], Awaitable[Any]]
 Registrar = Callable[[grpc.aio.Server], None]
 
 
@@ -41,17 +43,17 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler | None:
         handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler  # streaming calls (health Watch) pass through untouched
-        method: str = details.method  # type: ignore[attr-defined]
-        metadata = dict(details.invocation_metadata or ())  # type: ignore[attr-defined]
-        inner: Behavior = handler.unary_unary
+        method: str = details.method
+        metadata = dict(details.invocation_metadata or ())
+        inner: Behavior = handler.unary_unary  # type: ignore[assignment]  # aio: a coroutine
 
-        async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def behavior(request: Any, context: Context) -> Any:
             return await self._around(inner, request, context, method, metadata)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -64,7 +66,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         self,
         inner: Behavior,
         request: Any,
-        context: grpc.aio.ServicerContext,
+        context: Context,
         method: str,
         metadata: dict[str, Any],
     ) -> Any:
@@ -84,7 +86,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             )
             await context.abort(status.code, status.details, status.trailing_metadata)
         except grpc.aio.AbortError:
-            code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[assignment]
+            code = context.code() or grpc.StatusCode.UNKNOWN
             raise
         except Exception:
             code = grpc.StatusCode.INTERNAL

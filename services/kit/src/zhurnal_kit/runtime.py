@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
 
 from zhurnal_kit.auth import TokenVerifier
 from zhurnal_kit.consumer import Handler, IdempotentConsumer
@@ -22,7 +23,7 @@ from zhurnal_kit.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
-def run(main: Callable[[], Awaitable[None]], settings: ServiceSettings) -> None:
+def run(main: Callable[[], Coroutine[Any, Any, None]], settings: ServiceSettings) -> None:
     """Configure logging and metrics, then run ``main`` in a fresh event loop."""
     configure_logging(settings.service_name, settings.log_level)
     serve_metrics(settings.metrics_port, settings.bind_host)

@@ -1,0 +1,25 @@
+# Environment of the local service processes (sourced after env.sh by up.sh).
+for svc in $ZHURNAL_SERVICES; do
+  upper=$(echo "$svc" | tr '[:lower:]' '[:upper:]')
+  export "ZHURNAL_${upper}_DATABASE_URL=postgresql+asyncpg://${PG_USER}@127.0.0.1:${PG_PORT}/zhurnal_${svc}"
+  export "ZHURNAL_${upper}_KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT}"
+  export "ZHURNAL_${upper}_KEYCLOAK_URL=http://127.0.0.1:${KEYCLOAK_PORT}"
+done
+export ZHURNAL_GATEWAY_KEYCLOAK_URL="http://127.0.0.1:${KEYCLOAK_PORT}"
+export ZHURNAL_GATEWAY_HTTP_PORT="$GATEWAY_PORT"
+# Scrape targets of the local processes (Procfile ports), for Prometheus' file_sd.
+write_prometheus_targets() {
+  mkdir -p "$RUN_DIR/prometheus/targets"
+  cat > "$RUN_DIR/prometheus/targets/local.json" <<JSON
+[
+  {"targets": ["127.0.0.1:9101"], "labels": {"service": "identity", "process": "grpc"}},
+  {"targets": ["127.0.0.1:9111"], "labels": {"service": "identity", "process": "relay"}},
+  {"targets": ["127.0.0.1:9102"], "labels": {"service": "curriculum", "process": "grpc"}},
+  {"targets": ["127.0.0.1:9122"], "labels": {"service": "curriculum", "process": "consumers"}},
+  {"targets": ["127.0.0.1:9103"], "labels": {"service": "journal", "process": "grpc"}},
+  {"targets": ["127.0.0.1:9104"], "labels": {"service": "reporting", "process": "grpc"}},
+  {"targets": ["127.0.0.1:9105"], "labels": {"service": "backup", "process": "grpc"}},
+  {"targets": ["127.0.0.1:${GATEWAY_PORT}"], "labels": {"service": "gateway", "process": "http"}}
+]
+JSON
+}

@@ -1,0 +1,346 @@
+"""Pytest fixtures shared by every service's tests and the end-to-end suite.
+
+The heavy components (PostgreSQL, Kafka, Keycloak, Prometheus) are started once per run by the
+project's own scripts and left as they were found. Every run gets its own databases and its
+own Kafka topic namespace, so runs and a developer's `make up` never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from zhurnal_kit.testing import KeycloakAdmin
+
+ROOT = Path(__file__).resolve().parents[4]
+LOCAL = ROOT / "deploy" / "local"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Infra:
+    """Where the real components listen."""
+
+    pg_port: int
+    pg_user: str
+    kafka_bootstrap: str
+    keycloak_url: str
+    prometheus_url: str
+    run_dir: Path
+
+    def database_url(self, name: str, *, driver: str = "postgresql+asyncpg") -> str:
+        """A URL of database ``name`` on the local cluster."""
+        return f"{driver}://{self.pg_user}@127.0.0.1:{self.pg_port}/{name}"
+
+
+def _infra_up() -> bool:
+    return subprocess.run([LOCAL / "infra.sh", "status"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    """The real components, started by deploy/local/infra.sh unless they already run."""
+    was_up = _infra_up()
+    if not was_up:
+        result = subprocess.run([LOCAL / "infra.sh", "up"], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.exit(f"the components did not come up:\n{result.stdout}\n{result.stderr}", 3)
+    run_dir = Path(os.environ.get("ZHURNAL_RUN_DIR", ROOT / ".run"))
+    yield Infra(
+        pg_port=_env_int("PG_PORT", 55432),
+        pg_user=os.environ.get("PG_USER", "zhurnal"),
+        kafka_bootstrap=f"127.0.0.1:{_env_int('KAFKA_PORT', 59092)}",
+        keycloak_url=f"http://127.0.0.1:{_env_int('KEYCLOAK_PORT', 58080)}",
+        prometheus_url=f"http://127.0.0.1:{_env_int('PROMETHEUS_PORT', 59090)}",
+        run_dir=run_dir,
+    )
+    if not was_up and not os.environ.get("ZHURNAL_KEEP_INFRA"):
+        subprocess.run([LOCAL / "infra.sh", "down"], check=False)
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    """A short id naming this test run's databases and topics."""
+    return "t" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def make_database(infra: Infra, run_id: str) -> Iterator[Callable[[str], str]]:
+    """Creates a fresh database per call (``<run>_<name>``); all are dropped at the end."""
+    created: list[str] = []
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(infra.database_url("postgres", driver="postgresql"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    def make(name: str) -> str:
+        db = f"{run_id}_{name}"
+        asyncio.run(admin(f'CREATE DATABASE "{db}"'))
+        created.append(db)
+        return infra.database_url(db)
+
+    yield make
+    for db in created:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One process of the system: its module and environment."""
+
+    name: str
+    module: str
+    env: dict[str, str]
+    metrics_port: int
+
+
+@dataclass
+class Stack:
+    """The services of the system running as real processes against the real components."""
+
+    infra: Infra
+    namespace: str
+    database_urls: dict[str, str]
+    gateway_url: str
+    grpc_addrs: dict[str, str]
+    specs: dict[str, ProcessSpec]
+    log_dir: Path
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        """Start process ``name`` (extra_env adds settings, e.g. a fault drill's pause)."""
+        spec = self.specs[name]
+        env = {**os.environ, **spec.env, **extra_env}
+        log = (self.log_dir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", spec.module],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        """SIGKILL process ``name``: no cleanup, no goodbye (a crash)."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop(self, name: str) -> None:
+        """SIGTERM process ``name`` and wait for its graceful exit."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop_all(self) -> None:
+        """Stop every process started."""
+        for name in list(self.procs):
+            self.stop(name)
+
+    def metric(self, name: str, metric: str, **labels: str) -> float:
+        """The value of ``metric{labels}`` on process ``name``'s /metrics (0 when absent)."""
+        text = httpx.get(f"http://127.0.0.1:{self.specs[name].metrics_port}/metrics").text
+        total = 0.0
+        for line in text.splitlines():
+            if not line.startswith(metric + "{") and not line.startswith(metric + " "):
+                continue
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+
+SERVICES = ("identity", "curriculum", "journal", "reporting", "backup")
+
+
+def _specs(
+    infra: Infra, namespace: str, urls: dict[str, str]
+) -> tuple[dict[str, ProcessSpec], dict[str, str], int]:
+    common: dict[str, str] = {}
+    grpc: dict[str, str] = {}
+    for svc in SERVICES:
+        prefix = f"ZHURNAL_{svc.upper()}_"
+        port = free_port()
+        grpc[svc] = f"127.0.0.1:{port}"
+        common |= {
+            f"{prefix}DATABASE_URL": urls[svc],
+            f"{prefix}KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+            f"{prefix}KAFKA_TOPIC_NAMESPACE": namespace,
+            f"{prefix}KEYCLOAK_URL": infra.keycloak_url,
+            f"{prefix}GRPC_PORT": str(port),
+            f"{prefix}ENVIRONMENT": "test",
+            f"{prefix}DATABASE_POOL_SIZE": "4",
+        }
+    http_port = free_port()
+    common |= {f"ZHURNAL_GATEWAY_{svc.upper()}_ADDR": addr for svc, addr in grpc.items()}
+    common |= {
+        "ZHURNAL_GATEWAY_HTTP_PORT": str(http_port),
+        "ZHURNAL_GATEWAY_KEYCLOAK_URL": infra.keycloak_url,
+        "ZHURNAL_GATEWAY_ENVIRONMENT": "test",
+    }
+    processes = [
+        ("identity", "zhurnal_identity.entrypoints.grpc_server", "identity"),
+        ("identity-relay", "zhurnal_identity.entrypoints.relay", "identity"),
+        ("curriculum", "zhurnal_curriculum.entrypoints.grpc_server", "curriculum"),
+        ("curriculum-consumers", "zhurnal_curriculum.entrypoints.consumers", "curriculum"),
+        ("journal", "zhurnal_journal.entrypoints.grpc_server", "journal"),
+        ("reporting", "zhurnal_reporting.entrypoints.grpc_server", "reporting"),
+        ("backup", "zhurnal_backup.entrypoints.grpc_server", "backup"),
+    ]
+    specs: dict[str, ProcessSpec] = {}
+    for name, module, svc in processes:
+        metrics = free_port()
+        env = {**common, f"ZHURNAL_{svc.upper()}_METRICS_PORT": str(metrics)}
+        specs[name] = ProcessSpec(name, module, env, metrics)
+    specs["gateway"] = ProcessSpec("gateway", "zhurnal_gateway.entrypoints.http", common, http_port)
+    return specs, grpc, http_port
+
+
+def wait_until(
+    check: Callable[[], Any],
+    *,
+    timeout: float = 60.0,
+    interval: float = 0.2,
+    what: str = "condition",
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` on time-out."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except Exception as exc:  # the thing is not up yet: keep polling
+            last_error = exc
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last_error!r})")
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, make_database: Callable[[str], str], run_id: str) -> Iterator[Stack]:
+    """Every service running as real processes against fresh databases and topics."""
+    urls = {svc: make_database(svc) for svc in SERVICES}
+    specs, grpc_addrs, http_port = _specs(infra, run_id, urls)
+    log_dir = infra.run_dir / "test-logs" / run_id
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(
+        infra=infra,
+        namespace=run_id,
+        database_urls=urls,
+        gateway_url=f"http://127.0.0.1:{http_port}",
+        grpc_addrs=grpc_addrs,
+        specs=specs,
+        log_dir=log_dir,
+    )
+    targets = infra.run_dir / "prometheus" / "targets" / f"test-{run_id}.json"
+    try:
+        for name in specs:
+            stack.start(name)
+        wait_until(
+            lambda: httpx.get(f"{stack.gateway_url}/readyz").status_code == 200,
+            timeout=90,
+            what=f"the test stack to be ready (logs: {log_dir})",
+        )
+        targets.parent.mkdir(parents=True, exist_ok=True)
+        targets.write_text(
+            json.dumps(
+                [
+                    {
+                        "targets": [f"127.0.0.1:{spec.metrics_port}"],
+                        "labels": {"process": name, "run": run_id},
+                    }
+                    for name, spec in specs.items()
+                ]
+            )
+        )
+        yield stack
+    finally:
+        targets.unlink(missing_ok=True)
+        stack.stop_all()
+
+
+@dataclass
+class Person:
+    """A person with a Keycloak account and realm roles."""
+
+    username: str
+    password: str
+    keycloak: KeycloakAdmin
+
+    def token(self) -> str:
+        """A fresh access token (they live 5 minutes)."""
+        return self.keycloak.password_token(self.username, self.password)
+
+
+@pytest.fixture(scope="session")
+def keycloak(infra: Infra) -> KeycloakAdmin:
+    """The Admin API of the local Keycloak's zhurnal realm."""
+    return KeycloakAdmin(infra.keycloak_url)
+
+
+@pytest.fixture(scope="session")
+def make_person(keycloak: KeycloakAdmin, run_id: str) -> Callable[..., Person]:
+    """Creates a Keycloak user with realm roles, named after this run."""
+
+    def make(name: str, *roles: str) -> Person:
+        username = f"{run_id}.{name}"
+        password = secrets.token_urlsafe(16)
+        keycloak.ensure_user(username, password, list(roles))
+        return Person(username, password, keycloak)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def district_admin(make_person: Callable[..., Person]) -> Person:
+    """A district administrator (may register institutions)."""
+    return make_person("district-admin", "district-administrator")
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[Callable[[str], Any]]:
+    """Opens asyncpg connections to a database URL (closed after the test)."""
+    conns: list[asyncpg.Connection] = []
+
+    async def connect(url: str) -> asyncpg.Connection:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        conns.append(conn)
+        return conn
+
+    yield connect
+    for conn in conns:
+        await conn.close()

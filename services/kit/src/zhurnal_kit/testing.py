@@ -1,0 +1,113 @@
+"""Helpers for tests and the local demo (seeding users): never imported by a service.
+
+Identity owns Keycloak accounts in production (issue 3); this is only what a test or the demo
+seed needs to get a person with a role and a token from the real Keycloak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass
+class KeycloakAdmin:
+    """The realm's Admin REST API as the bootstrap admin of the local Keycloak."""
+
+    base_url: str
+    realm: str = "zhurnal"
+    admin_user: str = "admin"
+    admin_password: str = "admin"  # noqa: S105 (the local dev bootstrap admin, see docs)
+    dev_client: str = "zhurnal-dev"
+
+    def _admin_token(self, http: httpx.Client) -> str:
+        response = http.post(
+            f"{self.base_url}/realms/master/protocol/openid-connect/token",
+            data={
+                "grant_type": "password",
+                "client_id": "admin-cli",
+                "username": self.admin_user,
+                "password": self.admin_password,
+            },
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def ensure_user(
+        self,
+        username: str,
+        password: str,
+        roles: list[str],
+        *,
+        first_name: str = "",
+        last_name: str = "",
+    ) -> str:
+        """Create (or reset) an enabled user with ``password`` and realm ``roles``; its id."""
+        with httpx.Client(timeout=15.0) as http:
+            headers = {"Authorization": f"Bearer {self._admin_token(http)}"}
+            users = f"{self.base_url}/admin/realms/{self.realm}/users"
+            found = (
+                http.get(users, params={"username": username, "exact": "true"}, headers=headers)
+                .raise_for_status()
+                .json()
+            )
+            if found:
+                user_id = str(found[0]["id"])
+                http.put(
+                    f"{users}/{user_id}", headers=headers, json={"enabled": True}
+                ).raise_for_status()
+            else:
+                http.post(
+                    users,
+                    headers=headers,
+                    json={
+                        "username": username,
+                        "enabled": True,
+                        "emailVerified": True,
+                        "firstName": first_name or username,
+                        "lastName": last_name or username,
+                        "email": f"{username}@zhurnal.invalid",
+                    },
+                ).raise_for_status()
+                user_id = str(
+                    http.get(users, params={"username": username, "exact": "true"}, headers=headers)
+                    .raise_for_status()
+                    .json()[0]["id"]
+                )
+            http.put(
+                f"{users}/{user_id}/reset-password",
+                headers=headers,
+                json={
+                    "type": "password",
+                    "value": password,
+                    "temporary": False,
+                },
+            ).raise_for_status()
+            wanted = [
+                http.get(f"{self.base_url}/admin/realms/{self.realm}/roles/{role}", headers=headers)
+                .raise_for_status()
+                .json()
+                for role in roles
+            ]
+            if wanted:
+                http.post(
+                    f"{users}/{user_id}/role-mappings/realm", headers=headers, json=wanted
+                ).raise_for_status()
+            return user_id
+
+    def password_token(self, username: str, password: str) -> str:
+        """An access token for ``username`` through the dev client's password grant."""
+        with httpx.Client(timeout=15.0) as http:
+            response = http.post(
+                f"{self.base_url}/realms/{self.realm}/protocol/openid-connect/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": self.dev_client,
+                    "username": username,
+                    "password": password,
+                    "scope": "openid",
+                },
+            )
+            response.raise_for_status()
+            return str(response.json()["access_token"])
