@@ -47,6 +47,9 @@ up: install proto ## run the whole system locally with demo data (Ctrl-C stops i
 down: ## stop everything `make up` started
 	$(LOCAL)/down.sh
 
+chart: install ## helm lint --strict, render and validate the Kubernetes chart (charts/zhurnal)
+	$(LOCAL)/chart-check.sh
+
 test: install proto lint buf ## run every test (starts the real components it needs)
 	$(LOCAL)/test.sh
 

@@ -125,7 +125,12 @@ class GrpcServer:
         verifier: TokenVerifier | None,
         shutdown_grace_s: float = 10.0,
     ) -> None:
-        self.server = grpc.aio.server(interceptors=[CallInterceptor(verifier)])
+        self.server = grpc.aio.server(
+            interceptors=[CallInterceptor(verifier)],
+            # Clients reconnect every few minutes, so new replicas behind a Service get calls.
+            options=[("grpc.max_connection_age_ms", 300_000),
+                     ("grpc.max_connection_age_grace_ms", 30_000)],
+        )
         for register in registrars:
             register(self.server)
         self.health = health.aio.HealthServicer()
