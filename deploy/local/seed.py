@@ -20,15 +20,30 @@ KEYCLOAK = f"http://127.0.0.1:{os.environ['KEYCLOAK_PORT']}"
 
 DEMO_USERS = {"district.admin": ["district-administrator"]}
 DEMO_INSTITUTIONS = [
-    {"code": "school-7", "full_name": "МБОУ «Средняя общеобразовательная школа № 7»",
-     "short_name": "Школа № 7", "kind": "school", "time_zone": "Europe/Moscow",
-     "address": "г. Энск, ул. Садовая, д. 12"},
-    {"code": "cdt-raduga", "full_name": "МБУ ДО «Центр детского творчества „Радуга“»",
-     "short_name": "ЦДТ «Радуга»", "kind": "additional_education",
-     "time_zone": "Europe/Moscow", "address": "г. Энск, пр. Мира, д. 3"},
-    {"code": "dyussh-1", "full_name": "МБУ ДО «Детско-юношеская спортивная школа № 1»",
-     "short_name": "ДЮСШ № 1", "kind": "additional_education",
-     "time_zone": "Europe/Moscow", "address": "г. Энск, ул. Спортивная, д. 1"},
+    {
+        "code": "school-7",
+        "full_name": "МБОУ «Средняя общеобразовательная школа № 7»",
+        "short_name": "Школа № 7",
+        "kind": "school",
+        "time_zone": "Europe/Moscow",
+        "address": "г. Энск, ул. Садовая, д. 12",
+    },
+    {
+        "code": "cdt-raduga",
+        "full_name": "МБУ ДО «Центр детского творчества „Радуга“»",
+        "short_name": "ЦДТ «Радуга»",
+        "kind": "additional_education",
+        "time_zone": "Europe/Moscow",
+        "address": "г. Энск, пр. Мира, д. 3",
+    },
+    {
+        "code": "dyussh-1",
+        "full_name": "МБУ ДО «Детско-юношеская спортивная школа № 1»",
+        "short_name": "ДЮСШ № 1",
+        "kind": "additional_education",
+        "time_zone": "Europe/Moscow",
+        "address": "г. Энск, ул. Спортивная, д. 1",
+    },
 ]
 
 
@@ -49,14 +64,19 @@ def main() -> None:
     for user, roles in DEMO_USERS.items():
         keycloak.ensure_user(user, passwords[user], roles)
     token = keycloak.password_token("district.admin", passwords["district.admin"])
-    with httpx.Client(base_url=GATEWAY, timeout=15.0,
-                      headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx.Client(
+        base_url=GATEWAY, timeout=15.0, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         for body in DEMO_INSTITUTIONS:
-            response = http.post("/api/v1/institutions", json=body,
-                                 headers={"Idempotency-Key": f"seed-{body['code']}"})
+            response = http.post(
+                "/api/v1/institutions",
+                json=body,
+                headers={"Idempotency-Key": f"seed-{body['code']}"},
+            )
             if response.status_code not in (201, 409):
-                raise SystemExit(f"seeding {body['code']} failed: {response.status_code} "
-                                 f"{response.text}")
+                raise SystemExit(
+                    f"seeding {body['code']} failed: {response.status_code} {response.text}"
+                )
     print(f"zhurnal: demo district seeded ({len(DEMO_INSTITUTIONS)} institutions)")
 
 

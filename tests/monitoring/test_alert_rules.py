@@ -21,8 +21,13 @@ def promtool() -> str:
 
 
 def alerts() -> list[dict[str, object]]:
-    return [rule for path in RULES for group in yaml.safe_load(path.read_text())["groups"]
-            for rule in group["rules"] if "alert" in rule]
+    return [
+        rule
+        for path in RULES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
 
 
 def test_rule_files_exist() -> None:
@@ -32,22 +37,27 @@ def test_rule_files_exist() -> None:
 
 @pytest.mark.parametrize("path", RULES, ids=lambda p: p.name)
 def test_promtool_check_rules(path: Path) -> None:
-    result = subprocess.run([promtool(), "check", "rules", str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [promtool(), "check", "rules", str(path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("path", RULE_TESTS, ids=lambda p: p.name)
 def test_promtool_test_rules(path: Path) -> None:
-    result = subprocess.run([promtool(), "test", "rules", path.name],
-                            capture_output=True, text=True, cwd=path.parent)
+    result = subprocess.run(
+        [promtool(), "test", "rules", path.name], capture_output=True, text=True, cwd=path.parent
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_alert_is_tested() -> None:
-    tested = {case["alertname"] for path in RULE_TESTS
-              for test in yaml.safe_load(path.read_text())["tests"]
-              for case in test.get("alert_rule_test", [])}
+    tested = {
+        case["alertname"]
+        for path in RULE_TESTS
+        for test in yaml.safe_load(path.read_text())["tests"]
+        for case in test.get("alert_rule_test", [])
+    }
     assert {a["alert"] for a in alerts()} <= tested
 
 

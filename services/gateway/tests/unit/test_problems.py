@@ -32,8 +32,13 @@ def request_with(accept_language: str) -> Request:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("", "ru"), ("en-US,en;q=0.9", "en"), ("ru-RU,en;q=0.5", "ru"), ("de, en;q=0.3", "en"),
-     ("fr", "ru")],
+    [
+        ("", "ru"),
+        ("en-US,en;q=0.9", "en"),
+        ("ru-RU,en;q=0.5", "ru"),
+        ("de, en;q=0.3", "en"),
+        ("fr", "ru"),
+    ],
 )
 def test_russian_unless_english_is_preferred(header: str, expected: str) -> None:
     assert language(request_with(header)) == expected

@@ -8,8 +8,12 @@ from zhurnal_kit.errors import InvalidArgument
 
 def register(**overrides: object) -> Institution:
     fields: dict[str, object] = {
-        "code": "school-7", "full_name": "МБОУ «СОШ № 7»", "short_name": "Школа № 7",
-        "kind": InstitutionKind.SCHOOL, "time_zone": "Europe/Moscow", "address": "",
+        "code": "school-7",
+        "full_name": "МБОУ «СОШ № 7»",
+        "short_name": "Школа № 7",
+        "kind": InstitutionKind.SCHOOL,
+        "time_zone": "Europe/Moscow",
+        "address": "",
     }
     return Institution.register(**(fields | overrides))  # type: ignore[arg-type]
 

@@ -128,8 +128,10 @@ class GrpcServer:
         self.server = grpc.aio.server(
             interceptors=[CallInterceptor(verifier)],
             # Clients reconnect every few minutes, so new replicas behind a Service get calls.
-            options=[("grpc.max_connection_age_ms", 300_000),
-                     ("grpc.max_connection_age_grace_ms", 30_000)],
+            options=[
+                ("grpc.max_connection_age_ms", 300_000),
+                ("grpc.max_connection_age_grace_ms", 30_000),
+            ],
         )
         for register in registrars:
             register(self.server)
