@@ -25,7 +25,7 @@ async def envelopes(bootstrap: str, topic: str, *, key: str) -> list[EventEnvelo
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
         found: list[EventEnvelope] = []
-        while any(await consumer.position(tp) < end[tp] for tp in tps):
+        while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
             batch = await consumer.getmany(timeout_ms=1000)
             for records in batch.values():
                 found += [

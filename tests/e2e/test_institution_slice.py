@@ -39,13 +39,18 @@ def topic(stack: Stack) -> str:
 
 
 async def wait_for(check: Any, *, timeout: float = 60.0, what: str) -> Any:
-    """Poll an async ``check`` until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if result := await check():
-            return result
+    """Poll an async ``check`` until it returns something truthy (errors mean "not yet")."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last_error: BaseException | None = None
+    while loop.time() < deadline:
+        try:
+            if result := await check():
+                return result
+        except Exception as exc:  # e.g. a restarted process not listening yet
+            last_error = exc
         await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
 
 
 async def create(stack: Stack, person: Person, body: dict[str, Any]) -> httpx.Response:

@@ -7,7 +7,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 # Calls that must work without a caller: probes and tooling.
 _PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 
-Context = grpc.aio.ServicerContext[Any, Any]
-Handler = grpc.RpcMethodHandler[Any, Any]
-Behavior = Callable[[Any, Context], Awaitable[Any]]
+if TYPE_CHECKING:  # the stubs' generics do not exist at run time
+    Context = grpc.aio.ServicerContext[Any, Any]
+    Handler = grpc.RpcMethodHandler[Any, Any]
+    Behavior = Callable[[Any, Context], Awaitable[Any]]
 Registrar = Callable[[grpc.aio.Server], None]
 
 

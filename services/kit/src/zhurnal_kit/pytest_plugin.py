@@ -17,6 +17,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,15 +95,20 @@ def make_database(infra: Infra, run_id: str) -> Iterator[Callable[[str], str]]:
         finally:
             await conn.close()
 
+    def run(sql: str) -> None:
+        # In a thread of its own: callers may be async fixtures inside a running loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, admin(sql)).result()
+
     def make(name: str) -> str:
         db = f"{run_id}_{name}"
-        asyncio.run(admin(f'CREATE DATABASE "{db}"'))
+        run(f'CREATE DATABASE "{db}"')
         created.append(db)
         return infra.database_url(db)
 
     yield make
     for db in created:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        run(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def free_port() -> int:
