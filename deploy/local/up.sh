@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 source "$(dirname "$0")/services-env.sh"
+source "$(dirname "$0")/lib.sh"
 cd "$ZHURNAL_ROOT"
 
 if pid_alive "$RUN_DIR/honcho.pid"; then
@@ -22,6 +23,8 @@ trap shutdown EXIT
 trap 'exit 130' INT TERM
 
 "$ZHURNAL_ROOT/deploy/local/infra.sh" up
+# The services' gRPC ports (5005x) lie in the ephemeral range too: keep them free.
+reserve_ports 50051 50052 50053 50054 50055
 write_prometheus_targets
 
 log "starting the services (logs: $LOG_DIR/services.log)"
