@@ -2,5 +2,5 @@
 # `make down`: stop what `make up` started (services, then components). Safe to run twice.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-stop_pidfile honcho "$RUN_DIR/honcho.pid"
+stop_group services "$RUN_DIR/honcho.pid"
 "$ZHURNAL_ROOT/deploy/local/infra.sh" down

@@ -59,3 +59,18 @@ stop_pidfile() {
   fi
   rm -f "$pidfile"
 }
+
+# stop_group NAME PIDFILE: like stop_pidfile for a process started with setsid, whose process
+# group (the pid itself) holds its children: all of them get TERM, then KILL after 30s.
+stop_group() {
+  local name="$1" pidfile="$2" pid
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  pid="$(cat "$pidfile")"
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 1; done
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    log "$name (process group $pid) ignored TERM for 30s; killing it"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}

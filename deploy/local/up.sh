@@ -14,8 +14,10 @@ fi
 stopping=0
 shutdown() {
   (( stopping )) && return; stopping=1
+  trap '' INT TERM  # a second Ctrl-C must not cut the clean-up short
   log "stopping the services"
-  stop_pidfile honcho "$RUN_DIR/honcho.pid"
+  [ -n "${tail_pid:-}" ] && kill "$tail_pid" 2>/dev/null
+  stop_group services "$RUN_DIR/honcho.pid"
   "$ZHURNAL_ROOT/deploy/local/infra.sh" down
   log "stopped"
 }
@@ -28,10 +30,13 @@ reserve_ports 50051 50052 50053 50054 50055
 write_prometheus_targets
 
 log "starting the services (logs: $LOG_DIR/services.log)"
-# setsid: honcho and its children form their own process group, stopped as one.
+# setsid: honcho and its children form their own process group, stopped as one. It writes to
+# the log file itself, so nothing between it and the file can die first and take it along.
 setsid .venv/bin/honcho -f deploy/local/Procfile -d "$ZHURNAL_ROOT" start \
-  > >(tee -a "$LOG_DIR/services.log") 2>&1 &
+  >> "$LOG_DIR/services.log" 2>&1 < /dev/null &
 echo $! > "$RUN_DIR/honcho.pid"
+tail -n 0 -F "$LOG_DIR/services.log" &
+tail_pid=$!
 
 ready() { curl -fsS "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null; }
 wait_for "the gateway and every service behind it (/readyz)" 90 "$LOG_DIR/services.log" ready

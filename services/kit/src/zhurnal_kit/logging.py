@@ -52,6 +52,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # aiokafka is chatty at INFO about every rebalance step.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # One line per JWKS or readiness request is noise; failures still surface as warnings.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def new_request_id() -> str:

@@ -43,7 +43,7 @@ class KeycloakAdmin:
         first_name: str = "",
         last_name: str = "",
     ) -> str:
-        """Create (or reset) an enabled user with ``password`` and realm ``roles``; its id."""
+        """Create an enabled user with ``password`` (or enable an existing one) and ``roles``."""
         with httpx.Client(timeout=15.0) as http:
             headers = {"Authorization": f"Bearer {self._admin_token(http)}"}
             users = f"{self.base_url}/admin/realms/{self.realm}/users"
@@ -53,6 +53,7 @@ class KeycloakAdmin:
                 .json()
             )
             if found:
+                # Kept as it is: the realm refuses a recent password again (passwordHistory).
                 user_id = str(found[0]["id"])
                 http.put(
                     f"{users}/{user_id}", headers=headers, json={"enabled": True}
@@ -68,22 +69,17 @@ class KeycloakAdmin:
                         "firstName": first_name or username,
                         "lastName": last_name or username,
                         "email": f"{username}@zhurnal.invalid",
+                        "credentials": [
+                            {"type": "password", "value": password, "temporary": False}
+                        ],
                     },
                 ).raise_for_status()
-                user_id = str(
+                found = (
                     http.get(users, params={"username": username, "exact": "true"}, headers=headers)
                     .raise_for_status()
-                    .json()[0]["id"]
+                    .json()
                 )
-            http.put(
-                f"{users}/{user_id}/reset-password",
-                headers=headers,
-                json={
-                    "type": "password",
-                    "value": password,
-                    "temporary": False,
-                },
-            ).raise_for_status()
+                user_id = str(found[0]["id"])
             wanted = [
                 http.get(f"{self.base_url}/admin/realms/{self.realm}/roles/{role}", headers=headers)
                 .raise_for_status()
