@@ -7,7 +7,7 @@ out=services/contracts/src
 rm -rf "$out/zhurnal"
 mkdir -p "$out"
 mapfile -t files < <(cd proto && find zhurnal -name '*.proto' | sort)
-uv run --frozen python -m grpc_tools.protoc -I proto \
+uv run --frozen --no-sync python -m grpc_tools.protoc -I proto \
   --python_out="$out" --grpc_python_out="$out" --mypy_out="$out" --mypy_grpc_out="$out" \
   "${files[@]}"
 # Make every generated folder a regular package so imports and mypy agree.
