@@ -1,0 +1,184 @@
+"""Benchmarks of the walking skeleton (`make bench`; never part of `make test`).
+
+Every figure is reported next to a baseline measured in the same run on the same machine, as
+a ratio: a bare FastAPI endpoint under the same load generator for HTTP, and pgbench running
+the same inserts (institution + outbox row, one transaction) for the write path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from statistics import quantiles
+from typing import Any
+
+import httpx
+import pytest
+
+from zhurnal_kit.pytest_plugin import ROOT, Person, Stack, free_port, wait_until
+
+DURATION_S = float(os.environ.get("BENCH_SECONDS", "10"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+RESULTS: dict[str, Any] = {}
+
+
+async def load(
+    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    base_url: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """Run ``request`` from CONCURRENCY workers for DURATION_S; rate and latency percentiles."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=30
+    ) as http:
+        deadline = time.perf_counter() + DURATION_S
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                reply = await request(http)
+                latencies.append(time.perf_counter() - started)
+                errors += reply.status_code >= 400
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    cuts = quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rate_per_s": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+    }
+
+
+@pytest.fixture(scope="module")
+def bare_url() -> Any:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bare_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=Path(__file__).parent,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: httpx.get(f"{url}/bare").status_code == 200, what="the bare app")
+    yield url
+    proc.terminate()
+    proc.wait()
+
+
+async def test_read_path_against_bare_fastapi(
+    stack: Stack, district_admin: Person, bare_url: str
+) -> None:
+    token = district_admin.token()
+    baseline = await load(lambda http: http.get("/bare"), bare_url)
+    gateway = await load(
+        lambda http: http.get("/api/v1/institutions?page_size=10"),
+        stack.gateway_url,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert baseline["errors"] == gateway["errors"] == 0
+    RESULTS["read"] = {
+        "bare_fastapi": baseline,
+        "gateway_list_institutions": gateway,
+        "rate_ratio": gateway["rate_per_s"] / baseline["rate_per_s"],
+    }
+
+
+# The same two rows the use case writes; the outbox row is marked published at once so the
+# test stack's relay leaves it alone.
+PGBENCH_SCRIPT = r"""\set n random(1, 1000000000)
+BEGIN;
+INSERT INTO institution (id, code, full_name, short_name, kind, time_zone, address)
+  VALUES (gen_random_uuid()::text, 'pgb-' || :client_id || '-' || :n,
+          'МБОУ «Школа»', 'Школа', 'school', 'Europe/Moscow', '');
+INSERT INTO outbox (event_id, topic, key, event_type, envelope, headers, published_at)
+  VALUES (gen_random_uuid(), 'bench', 'k', 'bench', '\x00', '{}', now());
+COMMIT;
+"""
+
+
+def pgbench_rate(stack: Stack, tmp_path: Path) -> float:
+    script = tmp_path / "insert.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    url = stack.database_urls["identity"].replace("postgresql+asyncpg", "postgresql")
+    pgbench = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))[-1]
+    result = subprocess.run(
+        [
+            str(pgbench),
+            "-n",
+            "-c",
+            str(CONCURRENCY),
+            "-j",
+            "2",
+            "-T",
+            str(int(DURATION_S)),
+            "-f",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"tps = ([\d.]+)", result.stdout)
+    assert match, result.stdout
+    return float(match.group(1))
+
+
+async def test_write_path_against_pgbench(
+    stack: Stack, district_admin: Person, tmp_path: Path
+) -> None:
+    token = district_admin.token()
+
+    def create(http: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        code = f"b-{uuid.uuid4().hex[:12]}"
+        return http.post(
+            "/api/v1/institutions",
+            json={
+                "code": code,
+                "full_name": "МБОУ «Школа»",
+                "short_name": "Школа",
+                "kind": "school",
+                "time_zone": "Europe/Moscow",
+            },
+        )
+
+    gateway = await load(create, stack.gateway_url, headers={"Authorization": f"Bearer {token}"})
+    assert gateway["errors"] == 0
+    raw = pgbench_rate(stack, tmp_path)
+    RESULTS["write"] = {
+        "gateway_create_institution": gateway,
+        "pgbench_tps": raw,
+        "rate_ratio": gateway["rate_per_s"] / raw,
+    }
+
+
+def teardown_module() -> None:
+    out = ROOT / "artifacts" / "bench-slice.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(RESULTS, indent=2))
+    print("\n" + json.dumps(RESULTS, indent=2))
