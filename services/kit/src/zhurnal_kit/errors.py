@@ -48,6 +48,10 @@ class PermissionDenied(DomainError):
     """The caller is known but may not do this."""
 
 
+class Unavailable(DomainError):
+    """A dependency (Keycloak, another service) cannot be reached; retrying later is safe."""
+
+
 class Unauthenticated(DomainError):
     """The caller did not prove who they are."""
 

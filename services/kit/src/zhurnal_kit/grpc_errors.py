@@ -16,6 +16,7 @@ from zhurnal_kit.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    Unavailable,
 )
 
 _CODES: list[tuple[type[DomainError], grpc.StatusCode]] = [
@@ -26,6 +27,7 @@ _CODES: list[tuple[type[DomainError], grpc.StatusCode]] = [
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
 ]
 
 
