@@ -20,8 +20,8 @@ export KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.4.7}"
 export HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 export KUBE_VERSION="${KUBE_VERSION:-1.31.0}"   # Kubernetes the chart is rendered and validated for
 
-# One database per service (ARCHITECTURE.md); the gateway holds sessions only.
-export ZHURNAL_SERVICES="identity curriculum journal reporting backup"
+# One database per service (ARCHITECTURE.md); the gateway's holds its sessions only.
+export ZHURNAL_SERVICES="identity curriculum journal reporting backup gateway"
 
 mkdir -p "$LOG_DIR"
 

@@ -214,6 +214,7 @@ def _specs(
     http_port = free_port()
     common |= {f"ZHURNAL_GATEWAY_{svc.upper()}_ADDR": addr for svc, addr in grpc.items()}
     common |= {
+        "ZHURNAL_GATEWAY_DATABASE_URL": urls["gateway"],
         "ZHURNAL_GATEWAY_HTTP_PORT": str(http_port),
         "ZHURNAL_GATEWAY_KEYCLOAK_URL": infra.keycloak_url,
         "ZHURNAL_GATEWAY_ENVIRONMENT": "test",
@@ -259,7 +260,7 @@ def wait_until(
 @pytest.fixture(scope="session")
 def stack(infra: Infra, make_database: Callable[[str], str], run_id: str) -> Iterator[Stack]:
     """Every service running as real processes against fresh databases and topics."""
-    urls = {svc: make_database(svc) for svc in SERVICES}
+    urls = {svc: make_database(svc) for svc in (*SERVICES, "gateway")}
     specs, grpc_addrs, http_port = _specs(infra, run_id, urls)
     log_dir = infra.run_dir / "test-logs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
