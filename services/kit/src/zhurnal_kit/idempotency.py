@@ -27,3 +27,13 @@ async def remember(session: AsyncSession, operation: str, key: str, response: by
         await session.execute(
             insert(idempotency_record).values(operation=operation, key=key, response=response)
         )
+
+
+async def forget(session: AsyncSession, operation: str, key: str) -> None:
+    """Drop a stored response (its write was compensated, so a retry must run again)."""
+    if key:
+        await session.execute(
+            idempotency_record.delete().where(
+                idempotency_record.c.operation == operation, idempotency_record.c.key == key
+            )
+        )
