@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zhurnal_identity.config import IdentitySettings
+from zhurnal_identity.service_layer.ports import AccountDirectory
 from zhurnal_identity.service_layer.unit_of_work import IdentityUnitOfWork
 from zhurnal_kit.auth import TokenVerifier
 from zhurnal_kit.db import make_engine, make_session_factory
@@ -21,6 +22,7 @@ class Identity:
     engine: AsyncEngine
     uow: Callable[[], IdentityUnitOfWork]
     verifier: TokenVerifier
+    accounts: AccountDirectory
 
     async def close(self) -> None:
         """Release connections and clients."""
@@ -28,8 +30,12 @@ class Identity:
         await self.engine.dispose()
 
 
-def bootstrap(settings: IdentitySettings | None = None) -> Identity:
+def bootstrap(
+    settings: IdentitySettings | None = None, *, accounts: AccountDirectory | None = None
+) -> Identity:
     """Build the service from settings (from the environment when not given)."""
+    from zhurnal_identity.adapters.keycloak import KeycloakAccounts
+
     settings = settings or IdentitySettings()
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
@@ -40,4 +46,11 @@ def bootstrap(settings: IdentitySettings | None = None) -> Identity:
             sessions, producer=settings.service_name, namespace=settings.kafka_topic_namespace
         ),
         verifier=TokenVerifier(settings.issuer, cache_s=settings.jwks_cache_s),
+        accounts=accounts
+        or KeycloakAccounts(
+            server_url=settings.keycloak_url,
+            realm=settings.keycloak_realm,
+            client_id=settings.keycloak_admin_client_id,
+            client_secret=settings.keycloak_admin_client_secret,
+        ),
     )

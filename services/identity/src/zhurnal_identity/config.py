@@ -1,5 +1,6 @@
 """Identity settings: environment variables prefixed ZHURNAL_IDENTITY_."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from zhurnal_kit.settings import ServiceSettings
@@ -13,3 +14,8 @@ class IdentitySettings(ServiceSettings):
     service_name: str = "identity"
     grpc_port: int = 50051
     metrics_port: int = 9101
+
+    # The scheduler: temporary access must end within a minute of its end (R-4.1, R-4.4).
+    expiry_interval_s: float = Field(default=5.0, gt=0, le=60)
+    account_events_interval_s: float = Field(default=5.0, gt=0)
+    reconcile_interval_s: float = Field(default=600.0, gt=0)

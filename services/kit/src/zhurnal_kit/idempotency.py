@@ -37,3 +37,12 @@ async def forget(session: AsyncSession, operation: str, key: str) -> None:
                 idempotency_record.c.operation == operation, idempotency_record.c.key == key
             )
         )
+
+
+async def forget_response(session: AsyncSession, operation: str, response: bytes) -> None:
+    """Drop the stored responses equal to ``response`` (when the key itself is not known)."""
+    await session.execute(
+        idempotency_record.delete().where(
+            idempotency_record.c.operation == operation, idempotency_record.c.response == response
+        )
+    )

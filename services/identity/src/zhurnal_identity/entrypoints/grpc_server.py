@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import grpc
 
+from zhurnal.identity.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    identity_pb2_grpc,
+    people_pb2,
+    people_pb2_grpc,
+)
 from zhurnal.identity.v1 import identity_pb2 as pb
-from zhurnal.identity.v1 import identity_pb2_grpc
 from zhurnal_identity.adapters.protos import KIND_FROM_PROTO, institution_to_proto
 from zhurnal_identity.bootstrap import Identity, bootstrap
 from zhurnal_identity.config import IdentitySettings
+from zhurnal_identity.entrypoints.servicers import AccessServicer, PeopleServicer
 from zhurnal_identity.service_layer import institutions
 from zhurnal_kit import runtime
 from zhurnal_kit.auth import current_caller
@@ -67,9 +74,15 @@ async def serve(settings: IdentitySettings) -> None:
         registrars=[
             lambda s: identity_pb2_grpc.add_IdentityServiceServicer_to_server(
                 IdentityServicer(app), s
-            )
+            ),
+            lambda s: people_pb2_grpc.add_PeopleServiceServicer_to_server(PeopleServicer(app), s),
+            lambda s: access_pb2_grpc.add_AccessServiceServicer_to_server(AccessServicer(app), s),
         ],
-        service_names=[pb.DESCRIPTOR.services_by_name["IdentityService"].full_name],
+        service_names=[
+            pb.DESCRIPTOR.services_by_name["IdentityService"].full_name,
+            people_pb2.DESCRIPTOR.services_by_name["PeopleService"].full_name,
+            access_pb2.DESCRIPTOR.services_by_name["AccessService"].full_name,
+        ],
         verifier=app.verifier,
         on_close=app.close,
     )
