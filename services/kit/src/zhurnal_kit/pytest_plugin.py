@@ -178,6 +178,24 @@ class Stack:
         for name in list(self.procs):
             self.stop(name)
 
+    def run_cli(self, *args: str) -> str:
+        """Run an identity operator command against this stack; its output."""
+        result = subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "zhurnal_identity.entrypoints.cli",
+                *args,
+            ],
+            env={**os.environ, **self.specs["identity"].env},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
     def metric(self, name: str, metric: str, **labels: str) -> float:
         """The value of ``metric{labels}`` on process ``name``'s /metrics (0 when absent)."""
         text = httpx.get(f"http://127.0.0.1:{self.specs[name].metrics_port}/metrics").text
@@ -211,6 +229,16 @@ def _specs(
             f"{prefix}ENVIRONMENT": "test",
             f"{prefix}DATABASE_POOL_SIZE": "4",
         }
+    secrets_dir = infra.run_dir / "secrets"
+    common |= {
+        # The identity service manages Keycloak accounts through its service-account client.
+        "ZHURNAL_IDENTITY_KEYCLOAK_ADMIN_CLIENT_SECRET": _read(
+            secrets_dir / "identity-client-secret"
+        ),
+        # Short intervals so tests of expiry and console changes need not wait long.
+        "ZHURNAL_IDENTITY_EXPIRY_INTERVAL_S": "1",
+        "ZHURNAL_IDENTITY_ACCOUNT_EVENTS_INTERVAL_S": "1",
+    }
     http_port = free_port()
     common |= {f"ZHURNAL_GATEWAY_{svc.upper()}_ADDR": addr for svc, addr in grpc.items()}
     common |= {
@@ -222,6 +250,7 @@ def _specs(
     processes = [
         ("identity", "zhurnal_identity.entrypoints.grpc_server", "identity"),
         ("identity-relay", "zhurnal_identity.entrypoints.relay", "identity"),
+        ("identity-scheduler", "zhurnal_identity.entrypoints.scheduler", "identity"),
         ("curriculum", "zhurnal_curriculum.entrypoints.grpc_server", "curriculum"),
         ("curriculum-consumers", "zhurnal_curriculum.entrypoints.consumers", "curriculum"),
         ("journal", "zhurnal_journal.entrypoints.grpc_server", "journal"),
@@ -235,6 +264,10 @@ def _specs(
         specs[name] = ProcessSpec(name, module, env, metrics)
     specs["gateway"] = ProcessSpec("gateway", "zhurnal_gateway.entrypoints.http", common, http_port)
     return specs, grpc, http_port
+
+
+def _read(path: Path) -> str:
+    return path.read_text().strip() if path.exists() else ""
 
 
 def wait_until(
@@ -307,6 +340,7 @@ class Person:
     username: str
     password: str
     keycloak: KeycloakAdmin
+    person_id: str = ""
 
     def token(self) -> str:
         """A fresh access token (they live 5 minutes)."""
@@ -333,9 +367,11 @@ def make_person(keycloak: KeycloakAdmin, run_id: str) -> Callable[..., Person]:
 
 
 @pytest.fixture(scope="session")
-def district_admin(make_person: Callable[..., Person]) -> Person:
-    """A district administrator (may register institutions)."""
-    return make_person("district-admin", "district-administrator")
+def district_admin(stack: Stack, make_person: Callable[..., Person]) -> Person:
+    """A district administrator of the stack (bootstrapped the way an operator does it)."""
+    admin = make_person("district-admin")
+    admin.person_id = stack.run_cli("bootstrap-district-admin", admin.username)
+    return admin
 
 
 @pytest.fixture
