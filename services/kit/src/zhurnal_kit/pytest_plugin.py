@@ -246,6 +246,9 @@ def _specs(
         "ZHURNAL_GATEWAY_HTTP_PORT": str(http_port),
         "ZHURNAL_GATEWAY_KEYCLOAK_URL": infra.keycloak_url,
         "ZHURNAL_GATEWAY_ENVIRONMENT": "test",
+        # The gateway's OIDC client (people's logins); sessions re-validated every 2 s.
+        "ZHURNAL_GATEWAY_CLIENT_SECRET": _read(secrets_dir / "gateway-client-secret"),
+        "ZHURNAL_GATEWAY_SESSION_REVALIDATE_S": "2",
     }
     processes = [
         ("identity", "zhurnal_identity.entrypoints.grpc_server", "identity"),

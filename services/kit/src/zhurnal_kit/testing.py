@@ -107,3 +107,52 @@ class KeycloakAdmin:
             )
             response.raise_for_status()
             return str(response.json()["access_token"])
+
+    def _user(self, http: httpx.Client, headers: dict[str, str], username: str) -> str:
+        users = f"{self.base_url}/admin/realms/{self.realm}/users"
+        found = (
+            http.get(users, params={"username": username, "exact": "true"}, headers=headers)
+            .raise_for_status()
+            .json()
+        )
+        assert found, f"no Keycloak user {username!r}"
+        return f"{users}/{found[0]['id']}"
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set a permanent password and clear required actions (as if the person logged in
+        once and changed the temporary one)."""
+        with httpx.Client(timeout=15.0) as http:
+            headers = {"Authorization": f"Bearer {self._admin_token(http)}"}
+            user = self._user(http, headers, username)
+            http.put(
+                f"{user}/reset-password",
+                headers=headers,
+                json={
+                    "type": "password",
+                    "value": password,
+                    "temporary": False,
+                },
+            ).raise_for_status()
+            http.put(user, headers=headers, json={"requiredActions": []}).raise_for_status()
+
+    def set_enabled(self, username: str, enabled: bool) -> None:
+        """Enable or disable a user, as an administrator does in Keycloak's console."""
+        with httpx.Client(timeout=15.0) as http:
+            headers = {"Authorization": f"Bearer {self._admin_token(http)}"}
+            user = self._user(http, headers, username)
+            http.put(user, headers=headers, json={"enabled": enabled}).raise_for_status()
+
+    def user(self, username: str) -> dict[str, object] | None:
+        """The user's representation, or None."""
+        with httpx.Client(timeout=15.0) as http:
+            headers = {"Authorization": f"Bearer {self._admin_token(http)}"}
+            found = (
+                http.get(
+                    f"{self.base_url}/admin/realms/{self.realm}/users",
+                    params={"username": username, "exact": "true"},
+                    headers=headers,
+                )
+                .raise_for_status()
+                .json()
+            )
+            return dict(found[0]) if found else None

@@ -80,16 +80,14 @@ class InstitutionRepository:
         """True when the institution is registered."""
         return await self.get(institution_id) is not None
 
-    async def list_after(self, after_code: str, limit: int) -> list[Institution]:
+    async def list_after(
+        self, after_code: str, limit: int, *, only: list[str] | None = None
+    ) -> list[Institution]:
         """Institutions ordered by code, after ``after_code`` (keyset pagination)."""
-        rows = (
-            await self._session.execute(
-                select(institution)
-                .where(institution.c.code > after_code)
-                .order_by(institution.c.code)
-                .limit(limit)
-            )
-        ).all()
+        query = select(institution).where(institution.c.code > after_code)
+        if only is not None:
+            query = query.where(institution.c.id.in_(only))
+        rows = (await self._session.execute(query.order_by(institution.c.code).limit(limit))).all()
         return [_institution(r) for r in rows]
 
 

@@ -9,11 +9,12 @@ from zhurnal_identity.domain.policy import ACTIONS, RULES
 def table() -> str:
     """Role x action -> scopes, one row per action."""
     roles = list(Role)
-    lines = ["| action | " + " | ".join(r.value for r in roles) + " |",
-             "|---|" + "---|" * len(roles)]
+    lines = [
+        "| action | " + " | ".join(r.value for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
     for action in ACTIONS:
-        cells = [", ".join(s.value for s in RULES.get(r, {}).get(action, ())) or "—"
-                 for r in roles]
+        cells = [", ".join(s.value for s in RULES.get(r, {}).get(action, ())) or "—" for r in roles]
         lines.append(f"| `{action}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

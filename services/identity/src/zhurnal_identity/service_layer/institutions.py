@@ -10,6 +10,7 @@ from zhurnal.identity.v1 import events_pb2
 from zhurnal_identity.adapters.protos import institution_to_proto
 from zhurnal_identity.domain import policy
 from zhurnal_identity.domain.institutions import Institution, InstitutionKind
+from zhurnal_identity.service_layer.access import check, require, resolve, utcnow
 from zhurnal_identity.service_layer.unit_of_work import IdentityUnitOfWork
 from zhurnal_kit.auth import Caller
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
@@ -36,8 +37,10 @@ async def register_institution(
     uow: IdentityUnitOfWork, caller: Caller, command: RegisterInstitution
 ) -> Institution:
     """Register an institution and announce it (InstitutionCreated) in the same transaction."""
-    policy.require_district_administrator(caller)
+    now = utcnow()
     async with uow:
+        me = await resolve(uow, caller, now)
+        require(me, policy.INSTITUTION_MANAGE, policy.Resource(institution_id="*new*"), now)
         if earlier := await recall(uow.session, "register_institution", command.idempotency_key):
             found = await uow.institutions.get(earlier.decode())
             assert found is not None, "an idempotency record points at a missing institution"
@@ -81,11 +84,17 @@ async def register_institution(
 async def get_institution(
     uow: IdentityUnitOfWork, caller: Caller, institution_id: str
 ) -> Institution:
-    """One institution; any signed-in person of the district may read the directory entry."""
-    policy.require_signed_in(caller)
+    """One institution, to those who may read it (others are told it does not exist)."""
+    now = utcnow()
     async with uow:
+        me = await resolve(uow, caller, now)
         item = await uow.institutions.get(institution_id)
-    if item is None:
+    if (
+        item is None
+        or not check(
+            me, policy.INSTITUTION_READ, policy.Resource(institution_id=institution_id), now
+        ).allowed
+    ):
         raise NotFound(f"no institution {institution_id!r}")
     return item
 
@@ -94,12 +103,16 @@ async def list_institutions(
     uow: IdentityUnitOfWork, caller: Caller, *, page_size: int, page_token: str
 ) -> tuple[list[Institution], str]:
     """A page of institutions by code; the next page token is the last code ('' at the end)."""
-    policy.require_signed_in(caller)
+    now = utcnow()
     if page_size < 0 or page_size > MAX_PAGE_SIZE:
         raise invalid("page_size", f"must be between 0 and {MAX_PAGE_SIZE}")
     size = page_size or 50
     async with uow:
-        items = await uow.institutions.list_after(page_token, size + 1)
+        me = await resolve(uow, caller, now)
+        # District roles see every institution; everyone else only those they are bound to.
+        district = any(b.role.is_district for b in me.principal.bindings)
+        only = None if district else sorted({b.institution_id for b in me.principal.bindings})
+        items = await uow.institutions.list_after(page_token, size + 1, only=only)
     more = len(items) > size
     items = items[:size]
     return items, (items[-1].code if more else "")

@@ -73,6 +73,8 @@ class Enrolment:
     position: str = ""
     employment_start: date | None = None
     basis: Basis = field(default_factory=Basis)
+    scope: frozenset[str] = frozenset()
+    valid_until: datetime | None = None
     student_ids: tuple[str, ...] = ()
     idempotency_key: str = ""
 
@@ -86,6 +88,9 @@ class Enrolled:
     temporary_password: str = ""
     student_ids: list[str] = field(default_factory=list)
 
+
+# Who can be given an account through HireStaff: staff, and the other users of.
+HIREABLE = STAFF_ROLES | {Role.INSPECTOR, Role.DISTRICT_ADMINISTRATOR, Role.DISTRICT_ANALYST}
 
 _OPERATION = {
     PersonKind.STAFF: "hire_staff",
@@ -162,7 +167,7 @@ async def enrol(
             me, policy.PERSON_MANAGE, policy.Resource(institution_id=command.institution_id), now
         )
         name, login, data = _validate(command, now.date())
-        if not await uow.institutions.exists(command.institution_id):
+        if command.institution_id and not await uow.institutions.exists(command.institution_id):
             raise invalid("institution_id", "is unknown")
         if await uow.people.by_login(login):
             raise AlreadyExists(
@@ -180,9 +185,11 @@ async def enrol(
             institution_id=command.institution_id,
             role=role,
             valid_from=now,
-            valid_until=None,
+            valid_until=command.valid_until,
             granted_by=me.person.id,
             basis=command.basis,
+            scope=command.scope,
+            requires_basis=role == Role.INSPECTOR or command.valid_until is not None,
         )
         await uow.people.add(person)
         await uow.bindings.add(binding)

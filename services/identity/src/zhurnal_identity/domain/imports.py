@@ -1,0 +1,877 @@
+"""Bulk import of staff, students and guardians from CSV or XLSX: parsing and validation only.
+
+How schools start (issue 3): one file, one person a row, all three kinds mixed. This module
+reads the bytes it is given and nothing else; it returns an ImportPlan that either lists every
+bad line (with its number and a reason in Russian, for the school's administrator) or holds
+the typed rows the service writes in one transaction. What only the directory can tell
+(logins already taken, children who are students already registered) the service checks
+with ImportPlan.directory_problems, so that those problems read the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from zhurnal_identity.domain.people import (
+    MAX_NAME,
+    FullName,
+    PersonalData,
+    PersonKind,
+    normalize_name,
+    validate_login,
+)
+from zhurnal_kit.errors import InvalidArgument
+
+MAX_LINES = 20_000
+MAX_POSITION = 200
+# Rows above the header (a title such as «Список сотрудников») are skipped; the header is
+# looked for among the first few non-empty rows.
+HEADER_SEARCH_ROWS = 10
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+class StaffRole(StrEnum):
+    """The role a staff member gets in the institution (proto Role, staff subset)."""
+
+    TEACHER = "teacher"
+    DEPUTY = "deputy"
+    DIRECTOR = "director"
+    ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with the file: line as a spreadsheet numbers it (header = 1)."""
+
+    line: int
+    # The column's header as written in the file; for a missing column its Russian name;
+    # empty when the problem is the whole file.
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One valid person of the file."""
+
+    line: int
+    kind: PersonKind
+    name: FullName
+    login: str
+    personal_data: PersonalData
+    # Staff only (empty / None otherwise).
+    position: str = ""
+    role: StaffRole | None = None
+    employment_start: date | None = None
+    # Logins of the person's children: a guardian always has some; a staff member may
+    # have some too, and is then a guardian as well. Each is either a student row of this
+    # file or a ChildReference in ImportPlan.external_children.
+    children: tuple[str, ...] = ()
+
+    @property
+    def kinds(self) -> set[PersonKind]:
+        """What the person becomes: the row's kind, and guardian if it lists children."""
+        return {self.kind, PersonKind.GUARDIAN} if self.children else {self.kind}
+
+
+@dataclass(frozen=True)
+class ChildReference:
+    """A child login that is not a student of this file: the service must find it."""
+
+    line: int
+    column: str
+    guardian_login: str
+    child_login: str
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """The parsed file: import ``rows`` (in one transaction) only when ``problems`` is empty."""
+
+    lines: int = 0
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    external_children: list[ChildReference] = field(default_factory=list)
+    # Field name (kind, last_name, ...) -> the header as written in the file.
+    columns: dict[str, str] = field(default_factory=dict)
+    # Headers that are not ours (e.g. «№ п/п», «Класс»): their values are not imported.
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problem found in the file itself."""
+        return not self.problems
+
+    @property
+    def staff(self) -> list[ImportRow]:
+        """Staff rows, in file order."""
+        return [row for row in self.rows if row.kind is PersonKind.STAFF]
+
+    @property
+    def students(self) -> list[ImportRow]:
+        """Student rows, in file order: create them before linking guardians."""
+        return [row for row in self.rows if row.kind is PersonKind.STUDENT]
+
+    @property
+    def guardians(self) -> list[ImportRow]:
+        """Rows of people with children (guardians, and staff who are parents too)."""
+        return [row for row in self.rows if row.children]
+
+    def directory_problems(
+        self, *, existing_students: Collection[str], taken_logins: Collection[str]
+    ) -> list[ImportProblem]:
+        """Problems only the directory can tell, worded like the others, sorted by line.
+
+        ``existing_students``: logins among ``external_children`` that are students of the
+        institution; ``taken_logins``: logins of ``rows`` that already belong to someone.
+        """
+        problems = [
+            ImportProblem(
+                row.line,
+                self.columns.get("login", COLUMNS["login"].label),
+                f"Логин «{row.login}» уже занят: выберите другой.",
+            )
+            for row in self.rows
+            if row.login in taken_logins
+        ]
+        problems += [
+            ImportProblem(
+                ref.line,
+                ref.column,
+                f"Ученик с логином «{ref.child_login}» не найден ни в файле, "
+                "ни среди учеников учреждения.",
+            )
+            for ref in self.external_children
+            if ref.child_login not in existing_students
+        ]
+        return sorted(problems, key=lambda problem: problem.line)
+
+
+def parse_people_file(content: bytes, fmt: Literal["csv", "xlsx"], *, today: date) -> ImportPlan:
+    """The people of a CSV (UTF-8 or Windows-1251, ';' ',' or tab) or XLSX file, checked."""
+    if not content.strip():
+        return _fatal(1, "Файл пуст.")
+    if content.startswith(_XLS_MAGIC):
+        return _fatal(1, _LEGACY_XLS)
+    # A workbook uploaded as CSV is still a workbook: trust the bytes over the label.
+    if fmt == "xlsx" or content.startswith(_ZIP_MAGIC):
+        if not content.startswith(_ZIP_MAGIC):
+            return _fatal(1, _NOT_XLSX)
+        rows = _xlsx_rows(content)
+    else:
+        rows = _csv_rows(content)
+    try:
+        return _Parser(today).parse(rows)
+    except _UnreadableError as error:
+        return _fatal(error.line, error.reason)
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Column:
+    field: str
+    label: str  # Russian, for messages about a missing column
+    aliases: tuple[str, ...]
+
+
+COLUMNS: dict[str, _Column] = {
+    column.field: column
+    for column in (
+        _Column("kind", "Тип", ("kind", "type", "тип", "вид", "категория", "кто")),
+        _Column("last_name", "Фамилия", ("last name", "lastname", "surname", "фамилия")),
+        _Column("first_name", "Имя", ("first name", "firstname", "given name", "имя")),
+        _Column("patronymic", "Отчество", ("patronymic", "middle name", "отчество")),
+        _Column("login", "Логин", ("login", "username", "user name", "логин")),
+        _Column(
+            "birth_date",
+            "Дата рождения",
+            ("birth date", "birthdate", "date of birth", "дата рождения"),
+        ),
+        _Column(
+            "email",
+            "Эл. почта",
+            ("email", "e-mail", "e mail", "почта", "эл почта", "электронная почта"),
+        ),
+        _Column("phone", "Телефон", ("phone", "telephone", "телефон", "тел", "номер телефона")),
+        _Column("address", "Адрес", ("address", "адрес")),
+        _Column("position", "Должность", ("position", "job title", "должность")),
+        _Column("role", "Роль", ("role", "роль")),
+        _Column(
+            "employment_start",
+            "Дата приёма",
+            (
+                "employment start",
+                "hire date",
+                "hired",
+                "дата приема",
+                "дата приема на работу",
+            ),
+        ),
+        _Column("children", "Дети", ("children", "дети", "логины детей", "ребенок")),
+    )
+}
+REQUIRED = ("kind", "last_name", "first_name", "login")
+# Required only when the file has people of the kind that needs them.
+REQUIRED_FOR = {
+    "birth_date": (PersonKind.STUDENT, "ученики"),
+    "position": (PersonKind.STAFF, "сотрудники"),
+    "children": (PersonKind.GUARDIAN, "представители"),
+}
+STAFF_ONLY = ("position", "role", "employment_start")
+
+
+def _header_key(text: str) -> str:
+    """'Дата приёма (дд.мм.гггг)*' -> 'дата приема': case, ё, hints and marks ignored."""
+    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+    text = re.sub(r"\(.*?\)|\[.*?\]|[*:.]", " ", text)
+    return " ".join(text.replace("_", " ").split())
+
+
+_ALIASES = {
+    _header_key(alias): column.field for column in COLUMNS.values() for alias in column.aliases
+}
+
+
+def _value_key(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").replace(".", " ").split())
+
+
+_KINDS = {
+    _value_key(alias): kind
+    for kind, aliases in {
+        PersonKind.STAFF: ("staff", "employee", "сотрудник", "работник"),
+        PersonKind.STUDENT: (
+            "student",
+            "pupil",
+            "ученик",
+            "ученица",
+            "учащийся",
+            "учащаяся",
+            "обучающийся",
+            "обучающаяся",
+        ),
+        PersonKind.GUARDIAN: (
+            "guardian",
+            "parent",
+            "представитель",
+            "законный представитель",
+            "родитель",
+            "родитель (законный представитель)",
+            "мать",
+            "отец",
+            "опекун",
+            "попечитель",
+        ),
+    }.items()
+    for alias in aliases
+}
+_ROLES = {
+    _value_key(alias): role
+    for role, aliases in {
+        StaffRole.TEACHER: ("teacher", "учитель", "педагог", "преподаватель"),
+        StaffRole.DEPUTY: (
+            "deputy",
+            "заместитель директора",
+            "заместитель директора по УВР",
+            "зам. директора",
+            "зам. директора по УВР",
+            "завуч",
+        ),
+        StaffRole.DIRECTOR: ("director", "директор"),
+        StaffRole.ADMINISTRATOR: (
+            "administrator",
+            "admin",
+            "администратор",
+            "администратор системы",
+        ),
+    }.items()
+    for alias in aliases
+}
+_KIND_NAMES = {
+    PersonKind.STAFF: "сотрудник",
+    PersonKind.STUDENT: "ученик",
+    PersonKind.GUARDIAN: "представитель",
+}
+
+# --- reasons -------------------------------------------------------------------------------
+
+_LEGACY_XLS = (
+    "Файл в старом формате Excel 97–2003 (.xls). Сохраните его как «Книга Excel (.xlsx)» "
+    "или «CSV (разделители — точки с запятой)» и загрузите снова."
+)
+_NOT_XLSX = "Файл не является книгой Excel (.xlsx) или повреждён."
+_NOT_CSV = (
+    "Файл не похож на таблицу CSV. Сохраните таблицу как «CSV (разделители — точки с "
+    "запятой)» или «Книга Excel (.xlsx)»."
+)
+_LOGIN_RULE = (
+    "нужно от 3 до 60 знаков — строчные латинские буквы, цифры, точка, «_» или «-», первой — буква"
+)
+_DATE_RULE = "пишите ДД.ММ.ГГГГ (например, 05.03.2012) или ГГГГ-ММ-ДД"
+# (empty, too long, bad characters) for each part of the name.
+_NAME_REASONS = {
+    "last_name": ("Фамилия не указана.", "Фамилия длиннее", "Фамилия"),
+    "first_name": ("Имя не указано.", "Имя длиннее", "Имя"),
+    "patronymic": ("", "Отчество длиннее", "Отчество"),
+}
+
+# --- reading -------------------------------------------------------------------------------
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+Cell = str | date | int | float
+Row = tuple[int, list[Cell]]
+_CellGetter = Callable[[str], Cell]
+_ColumnName = Callable[[str], str]
+
+
+class _UnreadableError(Exception):
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
+def _fatal(line: int, reason: str) -> ImportPlan:
+    return ImportPlan(problems=[ImportProblem(line, "", reason)])
+
+
+def _decode(content: bytes) -> str:
+    # Excel's «Unicode text» is UTF-16 with a BOM; «CSV (разделители — точки с запятой)» is
+    # Windows-1251 on a Russian Windows; everything else is UTF-8, with or without a BOM.
+    try:
+        if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return content.decode("utf-16")
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return content.decode("cp1251")
+    except UnicodeDecodeError:
+        raise _UnreadableError(1, _NOT_CSV) from None
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits some of the first lines the most: ';', tab or ','."""
+    best, best_count = ";", 0
+    lines = (line for line in text.splitlines() if line.strip())
+    for _, line in zip(range(HEADER_SEARCH_ROWS), lines, strict=False):
+        for candidate in (";", "\t", ","):
+            count = line.count(candidate)
+            if count > best_count:
+                best, best_count = candidate, count
+    return best
+
+
+def _csv_rows(content: bytes) -> Iterator[Row]:
+    text = _decode(content)
+    if _CONTROL.search(text):
+        raise _UnreadableError(1, _NOT_CSV)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            yield number, list(record)
+    except csv.Error as error:
+        raise _UnreadableError(
+            number + 1, f"Строка не читается как CSV ({error}): проверьте кавычки."
+        ) from None
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Row]:
+    import openpyxl  # type: ignore[import-untyped]  # imported here: only XLSX needs it
+
+    number = 0
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # any of openpyxl's many ways of saying "not a workbook"
+        raise _UnreadableError(1, _NOT_XLSX) from None
+    try:
+        if not book.worksheets:
+            raise _UnreadableError(1, "В книге нет ни одного листа.")
+        sheet = book.worksheets[0]
+        # Some programs write wrong dimensions; without them every row is read.
+        sheet.reset_dimensions()
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            yield number, [_cell(value) for value in values]
+    except _UnreadableError:
+        raise
+    except Exception:  # a damaged sheet part
+        raise _UnreadableError(number + 1, _NOT_XLSX) from None
+    finally:
+        book.close()
+
+
+def _cell(value: object) -> Cell:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date | str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return str(value)
+
+
+def _is_empty(cells: list[Cell]) -> bool:
+    return all(isinstance(cell, str) and not cell.strip() for cell in cells)
+
+
+def _text(cell: Cell) -> str:
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, date):
+        return _show(cell)
+    return str(cell)
+
+
+def _show(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+_DATE_RU = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# "05.03.2012 0:00:00" (a date-time cell saved as text) and "05.03.2012 г.".
+_DATE_TAIL = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|\s*г\.?)$")
+
+
+class _BadDateError(Exception):
+    pass
+
+
+def _date(cell: Cell) -> date | None:
+    """A date from a date cell, an Excel serial number, or text; None when empty."""
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, int | float):
+        if 1 <= cell < 2_958_466:  # the serials Excel can show as dates
+            return _EXCEL_EPOCH + timedelta(days=int(cell))
+        raise _BadDateError(f"Дата «{cell}» не распознана: {_DATE_RULE}.")
+    text = _DATE_TAIL.sub("", cell.strip())
+    if not text:
+        return None
+    if match := _DATE_RU.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _DATE_ISO.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        raise _BadDateError(f"Дата «{cell.strip()}» не распознана: {_DATE_RULE}.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise _BadDateError(f"Такой даты нет в календаре: «{cell.strip()}».") from None
+
+
+# --- checking ------------------------------------------------------------------------------
+
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
+
+
+def _mixed_script(value: str) -> bool:
+    """A word with both Cyrillic and Latin letters: 'Ивaнов' with a Latin 'a' pasted in."""
+    return any(_CYRILLIC.search(word) and _LATIN.search(word) for word in re.split(r"[-' ]", value))
+
+
+def _name_reason(part: str, value: str) -> str:
+    empty, too_long, label = _NAME_REASONS[part]
+    value = normalize_name(value)
+    if not value:
+        return empty
+    if len(value) > MAX_NAME:
+        return f"{too_long} {MAX_NAME} символов."
+    return (
+        f"{label} «{value}» может содержать только буквы, а между частями — дефис, "
+        "апостроф или пробел."
+    )
+
+
+def _login_reason(raw: str, what: str = "Логин") -> str:
+    if not raw:
+        return f"{what} не указан."
+    hint = "русские буквы в логине не допускаются; " if _CYRILLIC.search(raw) else ""
+    return f"{what} «{raw}» не подходит: {hint}{_LOGIN_RULE}."
+
+
+def _personal_reason(name: str, data: PersonalData, today: date, description: str) -> str:
+    if name == "birth_date" and data.birth_date is not None:
+        if data.birth_date > today:
+            return f"Дата рождения {_show(data.birth_date)} ещё не наступила."
+        return f"Дата рождения {_show(data.birth_date)} раньше 1900 года."
+    if name == "email":
+        return f"Адрес электронной почты «{data.email.strip()}» указан с ошибкой."
+    if name == "phone":
+        return (
+            f"Телефон «{data.phone.strip()}» указан с ошибкой: допустимы цифры, пробелы, "
+            "скобки, дефисы и «+» в начале, от 5 до 20 знаков."
+        )
+    if name == "address":
+        return "Адрес длиннее 500 символов."
+    return description
+
+
+def _split_logins(text: str) -> list[str]:
+    return [item for item in re.split(r"[;,\s]+", text) if item]
+
+
+class _Parser:
+    """One pass over the rows; file-wide checks (duplicates, children) at the end."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.problems: list[ImportProblem] = []
+        self.rows: list[ImportRow] = []
+        self.lines = 0
+        self.index: dict[str, int] = {}  # field -> cell index
+        self.columns: dict[str, str] = {}  # field -> header as written
+        self.width = 0
+        self.unnamed: set[int] = set()  # header cells left empty inside the header
+        self.ignored: list[str] = []
+        self.positions: dict[str, int] = {}  # header as written -> cell index, for sorting
+        self.bad_lines: set[int] = set()
+        # login -> (line, kind) of every row whose login and kind are readable.
+        self.people: dict[str, list[tuple[int, PersonKind | None]]] = {}
+        self.kinds_seen: set[PersonKind] = set()
+        # (line, login, children) of every row whose children could be read.
+        self.links: list[tuple[int, str, list[str]]] = []
+
+    def parse(self, rows: Iterable[Row]) -> ImportPlan:
+        rows = iter(rows)
+        found = self._header(rows)
+        if found is None:
+            return _fatal(1, "Файл пуст.")
+        header_line, rest = found
+        missing = [name for name in REQUIRED if name not in self.index]
+        for name in missing:
+            self._problem(header_line, COLUMNS[name].label, _missing(name))
+        for line, cells in rest:
+            if _is_empty(cells):
+                continue
+            self.lines += 1
+            if self.lines > MAX_LINES:
+                self._problem(
+                    line, "", f"В файле больше {MAX_LINES} строк с людьми: разделите его на части."
+                )
+                break
+            if not missing:
+                self._row(line, cells)
+        if self.lines == 0:
+            self._problem(header_line, "", "В файле нет ни одной строки с людьми после заголовка.")
+        if missing or self.lines == 0:
+            return self._plan([])
+        for name, (kind, plural) in REQUIRED_FOR.items():
+            if name not in self.index and kind in self.kinds_seen:
+                self._problem(
+                    header_line,
+                    COLUMNS[name].label,
+                    f"Нет столбца «{COLUMNS[name].label}»: он нужен, когда в файле есть {plural}.",
+                )
+        self._duplicates()
+        external = self._children()
+        return self._plan(external)
+
+    def _plan(self, external: list[ChildReference]) -> ImportPlan:
+        # By line, then left to right as the columns stand in the file.
+        self.problems.sort(key=lambda p: (p.line, self._position(p.column)))
+        return ImportPlan(
+            lines=self.lines,
+            rows=[row for row in self.rows if row.line not in self.bad_lines],
+            problems=self.problems,
+            external_children=external,
+            columns=self.columns,
+            ignored_columns=self.ignored,
+        )
+
+    def _position(self, column: str) -> int:
+        if column in self.positions:
+            return self.positions[column]
+        if match := re.fullmatch(r"столбец (\d+)", column):
+            return int(match.group(1)) - 1
+        return -1
+
+    def _problem(self, line: int, column: str, reason: str) -> None:
+        self.problems.append(ImportProblem(line, column, reason))
+        self.bad_lines.add(line)
+
+    def _header(self, rows: Iterator[Row]) -> tuple[int, Iterator[Row]] | None:
+        seen: list[Row] = []
+        for line, cells in rows:
+            if _is_empty(cells):
+                continue
+            seen.append((line, cells))
+            if self._recognized(cells) >= 2 or len(seen) == HEADER_SEARCH_ROWS:
+                break
+        if not seen:
+            return None
+        at = next((i for i, (_, cells) in enumerate(seen) if self._recognized(cells) >= 2), 0)
+        line, cells = seen[at]
+        self._read_header(line, cells)
+        return line, _chain(seen[at + 1 :], rows)
+
+    @staticmethod
+    def _recognized(cells: list[Cell]) -> int:
+        return sum(1 for cell in cells if _header_key(_text(cell)) in _ALIASES)
+
+    def _read_header(self, line: int, cells: list[Cell]) -> None:
+        titles = [_text(cell) for cell in cells]
+        self.width = max((i + 1 for i, title in enumerate(titles) if title), default=0)
+        for i, title in enumerate(titles[: self.width]):
+            if not title:
+                self.unnamed.add(i)
+                continue
+            self.positions.setdefault(title, i)
+            name = _ALIASES.get(_header_key(title))
+            if name is None:
+                self.ignored.append(title)
+            elif name in self.index:
+                self._problem(
+                    line,
+                    title,
+                    f"Столбец «{title}» повторяет столбец «{self.columns[name]}» "
+                    f"(оба — «{COLUMNS[name].label}»): оставьте один.",
+                )
+            else:
+                self.index[name], self.columns[name] = i, title
+
+    def _row(self, line: int, cells: list[Cell]) -> None:
+        problems: list[tuple[str, str]] = []
+
+        def cell(name: str) -> Cell:
+            i = self.index.get(name)
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        def column(name: str) -> str:
+            return self.columns.get(name, COLUMNS[name].label)
+
+        for i in range(len(cells)):
+            if (i >= self.width or i in self.unnamed) and _text(cells[i]):
+                problems.append(
+                    (
+                        f"столбец {i + 1}",
+                        f"Значение «{_text(cells[i])}» стоит в столбце {i + 1}, у которого "
+                        "нет заголовка: в строке больше ячеек, чем столбцов в заголовке.",
+                    )
+                )
+
+        kind_text = _text(cell("kind"))
+        kind = _KINDS.get(_value_key(kind_text))
+        if kind is None:
+            problems.append(
+                (
+                    column("kind"),
+                    f"Неизвестный тип «{kind_text}»: укажите сотрудник, ученик или представитель."
+                    if kind_text
+                    else "Не указано, кто это: сотрудник, ученик или представитель.",
+                )
+            )
+        else:
+            self.kinds_seen.add(kind)
+
+        parts = {name: _text(cell(name)) for name in ("last_name", "first_name", "patronymic")}
+        name: FullName | None = None
+        try:
+            name = FullName.parse(parts["last_name"], parts["first_name"], parts["patronymic"])
+        except InvalidArgument as error:
+            for violation in error.violations:
+                part = violation.field
+                problems.append((column(part), _name_reason(part, parts[part])))
+        for part, value in parts.items():
+            if _mixed_script(value):
+                problems.append(
+                    (
+                        column(part),
+                        f"В «{normalize_name(value)}» смешаны русские и латинские буквы "
+                        "(например, латинская «а» или «о» в русском слове).",
+                    )
+                )
+
+        login_text = _text(cell("login"))
+        login = ""
+        try:
+            login = validate_login(login_text)
+        except InvalidArgument:
+            problems.append((column("login"), _login_reason(login_text)))
+        if login:
+            self.people.setdefault(login, []).append((line, kind))
+
+        birth_date: date | None = None
+        try:
+            birth_date = _date(cell("birth_date"))
+        except _BadDateError as error:
+            problems.append((column("birth_date"), str(error)))
+        else:
+            if birth_date is None and kind is PersonKind.STUDENT and "birth_date" in self.index:
+                problems.append((column("birth_date"), "Для ученика нужна дата рождения."))
+
+        data = PersonalData(
+            birth_date=birth_date,
+            email=_text(cell("email")),
+            phone=_text(cell("phone")),
+            address=_text(cell("address")),
+        )
+        try:
+            data = data.validated(today=self.today, prefix="")
+        except InvalidArgument as error:
+            for violation in error.violations:
+                problems.append(
+                    (
+                        column(violation.field) if violation.field in COLUMNS else "",
+                        _personal_reason(violation.field, data, self.today, violation.description),
+                    )
+                )
+
+        position, role, employment_start = "", None, None
+        if kind is PersonKind.STAFF:
+            position, role, employment_start = self._staff(cell, column, problems)
+        elif kind is not None:
+            for staff_field in STAFF_ONLY:
+                if _text(cell(staff_field)):
+                    problems.append(
+                        (
+                            column(staff_field),
+                            f"Столбец «{column(staff_field)}» заполняют только для сотрудников.",
+                        )
+                    )
+
+        children: list[str] = []
+        children_text = _text(cell("children"))
+        if kind is PersonKind.STUDENT and children_text:
+            problems.append(
+                (
+                    column("children"),
+                    f"У ученика столбец «{column('children')}» не заполняют: он для "
+                    "представителей.",
+                )
+            )
+        elif kind is not None and kind is not PersonKind.STUDENT:
+            for raw in _split_logins(children_text):
+                try:
+                    child = validate_login(raw)
+                except InvalidArgument:
+                    problems.append((column("children"), _login_reason(raw, "Логин ребёнка")))
+                    continue
+                if child not in children:
+                    children.append(child)
+            if kind is PersonKind.GUARDIAN and not children_text and "children" in self.index:
+                problems.append(
+                    (
+                        column("children"),
+                        f"Для представителя укажите логины детей в столбце «{column('children')}».",
+                    )
+                )
+
+        if children:
+            self.links.append((line, login, children))
+        for column_name, reason in problems:
+            self._problem(line, column_name, reason)
+        if problems or kind is None or name is None:
+            return
+        self.rows.append(
+            ImportRow(
+                line=line,
+                kind=kind,
+                name=name,
+                login=login,
+                personal_data=data,
+                position=position,
+                role=role,
+                employment_start=employment_start,
+                children=tuple(children),
+            )
+        )
+
+    def _staff(
+        self, cell: _CellGetter, column: _ColumnName, problems: list[tuple[str, str]]
+    ) -> tuple[str, StaffRole | None, date | None]:
+        position = " ".join(_text(cell("position")).split())
+        if not position:
+            if "position" in self.index:
+                problems.append((column("position"), "Для сотрудника нужна должность."))
+        elif len(position) > MAX_POSITION:
+            problems.append((column("position"), f"Должность длиннее {MAX_POSITION} символов."))
+        role_text = _text(cell("role"))
+        role = _ROLES.get(_value_key(role_text)) if role_text else StaffRole.TEACHER
+        if role is None:
+            problems.append(
+                (
+                    column("role"),
+                    f"Неизвестная роль «{role_text}»: укажите учитель, заместитель директора, "
+                    "директор или администратор.",
+                )
+            )
+        employment_start: date | None = self.today
+        try:
+            employment_start = _date(cell("employment_start")) or self.today
+        except _BadDateError as error:
+            problems.append((column("employment_start"), str(error)))
+        else:
+            latest = self.today + timedelta(days=366)
+            if employment_start < EARLIEST_DATE:
+                problems.append((column("employment_start"), "Дата приёма раньше 1900 года."))
+            elif employment_start > latest:
+                problems.append(
+                    (
+                        column("employment_start"),
+                        f"Дата приёма {_show(employment_start)} больше чем через год.",
+                    )
+                )
+        return position, role, employment_start
+
+    def _duplicates(self) -> None:
+        login_column = self.columns["login"]
+        for login, seen in self.people.items():
+            if len(seen) < 2:
+                continue
+            lines = [line for line, _ in seen]
+            for line in lines:
+                others = ", ".join(str(other) for other in lines if other != line)
+                where = "строке" if len(lines) == 2 else "строках"
+                self._problem(
+                    line, login_column, f"Логин «{login}» повторяется: он же в {where} {others}."
+                )
+
+    def _children(self) -> list[ChildReference]:
+        """Children must be students: of this file, or (for the service to find) already."""
+        column = self.columns.get("children", COLUMNS["children"].label)
+        unresolved: list[tuple[int, str, str]] = []
+        for line, login, children in self.links:
+            for child in children:
+                seen = self.people.get(child)
+                if seen is None:
+                    unresolved.append((line, login, child))
+                    continue
+                child_line, kind = seen[0]
+                if kind is not PersonKind.STUDENT:
+                    what = _KIND_NAMES[kind] if kind else "не указано, кто это"
+                    self._problem(
+                        line, column, f"«{child}» в строке {child_line} — {what}, а не ученик."
+                    )
+        # Lines with problems are not imported: their references need no lookup.
+        return [
+            ChildReference(line, column, login, child)
+            for line, login, child in unresolved
+            if line not in self.bad_lines
+        ]
+
+
+def _missing(name: str) -> str:
+    return f"Нет обязательного столбца «{COLUMNS[name].label}»."
+
+
+def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
+    yield from first
+    yield from rest

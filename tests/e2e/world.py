@@ -1,0 +1,189 @@
+"""Building a small world of the district for a test: institutions and their people, made
+through the real services as an administrator would (hire, register, grant)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import httpx
+
+from zhurnal.identity.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    identity_pb2,
+    identity_pb2_grpc,
+    people_pb2,
+    people_pb2_grpc,
+)
+from zhurnal_kit.grpc_client import make_channel
+from zhurnal_kit.pytest_plugin import Person, Stack
+from zhurnal_kit.testing import KeycloakAdmin
+
+STAFF_ROLES = {
+    "administrator": access_pb2.ROLE_ADMINISTRATOR,
+    "director": access_pb2.ROLE_DIRECTOR,
+    "deputy": access_pb2.ROLE_DEPUTY,
+    "teacher": access_pb2.ROLE_TEACHER,
+}
+
+
+@dataclass
+class Member:
+    """A person of the world with a working login (the first-login change already done)."""
+
+    person_id: str
+    login: str
+    password: str
+    keycloak: KeycloakAdmin
+
+    def token(self) -> str:
+        """A fresh access token."""
+        return self.keycloak.password_token(self.login, self.password)
+
+
+class Identity:
+    """The identity service's gRPC API as one caller sees it."""
+
+    def __init__(self, stack: Stack, token: str) -> None:
+        self._channel = make_channel(stack.grpc_addrs["identity"], default_timeout_s=30)
+        self._metadata = [("authorization", f"Bearer {token}")]
+        self.people = people_pb2_grpc.PeopleServiceStub(self._channel)
+        self.access = access_pb2_grpc.AccessServiceStub(self._channel)
+        self.directory = identity_pb2_grpc.IdentityServiceStub(self._channel)
+
+    async def __aenter__(self) -> Identity:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._channel.close()
+
+    async def call(self, method: Any, request: Any) -> Any:
+        """Call a stub method as this caller."""
+        return await method(request, metadata=self._metadata)
+
+
+async def code(call: Any) -> grpc.StatusCode:
+    """The status code a call ends with (OK when it succeeds)."""
+    try:
+        await call
+    except grpc.aio.AioRpcError as error:
+        return error.code()
+    return grpc.StatusCode.OK
+
+
+def unique(prefix: str) -> str:
+    """A login or code no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+async def new_institution(stack: Stack, admin: Person) -> str:
+    """An institution registered through the REST API; its id."""
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as http:
+        reply = await http.post(
+            "/api/v1/institutions",
+            json={
+                "code": unique("s"),
+                "full_name": "МБОУ «Школа»",
+                "short_name": "Школа",
+                "kind": "school",
+                "time_zone": "Europe/Moscow",
+            },
+            headers={"Authorization": f"Bearer {admin.token()}"},
+        )
+    assert reply.status_code == 201, reply.text
+    return str(reply.json()["id"])
+
+
+def _activate(keycloak: KeycloakAdmin, login: str, person_id: str) -> Member:
+    password = secrets.token_urlsafe(16)
+    keycloak.set_password(login, password)
+    return Member(person_id, login, password, keycloak)
+
+
+async def hire(
+    stack: Stack, by: Identity, keycloak: KeycloakAdmin, institution_id: str, role: str
+) -> Member:
+    """Hire staff and log them in once (so they have a permanent password)."""
+    login = unique(role)
+    reply = await by.call(
+        by.people.HireStaff,
+        people_pb2.HireStaffRequest(
+            institution_id=institution_id,
+            last_name="Ёлкина-Щукина",
+            first_name="Анна",
+            patronymic="Сергеевна",
+            position="учитель",
+            login=login,
+            role=STAFF_ROLES[role],
+        ),
+    )
+    return _activate(keycloak, login, reply.person.id)
+
+
+async def student(
+    stack: Stack, by: Identity, keycloak: KeycloakAdmin, institution_id: str
+) -> Member:
+    """Register a student with a diary account."""
+    login = unique("student")
+    reply = await by.call(
+        by.people.RegisterStudent,
+        people_pb2.RegisterStudentRequest(
+            institution_id=institution_id,
+            last_name="Иванов",
+            first_name="Пётр",
+            login=login,
+            personal_data=people_pb2.PersonalData(
+                birth_date=people_pb2.Date(year=2014, month=3, day=8), address="ул. Лесная, 8"
+            ),
+        ),
+    )
+    return _activate(keycloak, login, reply.person.id)
+
+
+async def guardian(
+    stack: Stack, by: Identity, keycloak: KeycloakAdmin, institution_id: str, *children: str
+) -> Member:
+    """Register a guardian linked to ``children``."""
+    login = unique("guardian")
+    reply = await by.call(
+        by.people.RegisterGuardian,
+        people_pb2.RegisterGuardianRequest(
+            institution_id=institution_id,
+            last_name="Иванова",
+            first_name="Мария",
+            login=login,
+            student_ids=list(children),
+        ),
+    )
+    return _activate(keycloak, login, reply.person.id)
+
+
+async def grant(
+    by: Identity, person_id: str, institution_id: str, role: int, **fields: Any
+) -> access_pb2.RoleBinding:
+    """Grant a role; returns the binding."""
+    reply = await by.call(
+        by.access.GrantAccess,
+        access_pb2.GrantAccessRequest(
+            person_id=person_id, institution_id=institution_id, role=role, **fields
+        ),
+    )
+    return reply.binding
+
+
+__all__ = [
+    "Identity",
+    "Member",
+    "code",
+    "grant",
+    "guardian",
+    "hire",
+    "identity_pb2",
+    "new_institution",
+    "student",
+    "unique",
+]
