@@ -9,4 +9,5 @@ DOC = Path(__file__).resolve().parents[4] / "docs" / "authorization.md"
 
 def test_the_documented_table_is_the_policy() -> None:
     assert table() in DOC.read_text(), (
-        "docs/authorization.md is stale: paste `python -m zhurnal_identity.domain.policy_doc`")
+        "docs/authorization.md is stale: paste `python -m zhurnal_identity.domain.policy_doc`"
+    )

@@ -92,8 +92,8 @@ class KeycloakAdmin:
                 ).raise_for_status()
             return user_id
 
-    def password_token(self, username: str, password: str) -> str:
-        """An access token for ``username`` through the dev client's password grant."""
+    def password_tokens(self, username: str, password: str) -> dict[str, str]:
+        """Access and refresh tokens through the dev client's password grant."""
         with httpx.Client(timeout=15.0) as http:
             response = http.post(
                 f"{self.base_url}/realms/{self.realm}/protocol/openid-connect/token",
@@ -106,7 +106,25 @@ class KeycloakAdmin:
                 },
             )
             response.raise_for_status()
-            return str(response.json()["access_token"])
+            return dict(response.json())
+
+    def password_token(self, username: str, password: str) -> str:
+        """An access token for ``username`` through the dev client's password grant."""
+        return self.password_tokens(username, password)["access_token"]
+
+    def refresh(self, refresh_token: str) -> dict[str, str]:
+        """New tokens for a refresh token (fails once the session has ended)."""
+        with httpx.Client(timeout=15.0) as http:
+            response = http.post(
+                f"{self.base_url}/realms/{self.realm}/protocol/openid-connect/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": self.dev_client,
+                    "refresh_token": refresh_token,
+                },
+            )
+            response.raise_for_status()
+            return dict(response.json())
 
     def _user(self, http: httpx.Client, headers: dict[str, str], username: str) -> str:
         users = f"{self.base_url}/admin/realms/{self.realm}/users"
