@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from zhurnal_identity.adapters.keycloak import KeycloakAccounts
+from zhurnal_identity.adapters.keycloak_bulk import KeycloakBulkAccounts
 from zhurnal_identity.config import IdentitySettings
-from zhurnal_identity.service_layer.ports import AccountDirectory
+from zhurnal_identity.service_layer.ports import AccountDirectory, BulkAccounts
 from zhurnal_identity.service_layer.unit_of_work import IdentityUnitOfWork
 from zhurnal_kit.auth import TokenVerifier
 from zhurnal_kit.db import make_engine, make_session_factory
@@ -23,6 +25,7 @@ class Identity:
     uow: Callable[[], IdentityUnitOfWork]
     verifier: TokenVerifier
     accounts: AccountDirectory
+    bulk_accounts: BulkAccounts
 
     async def close(self) -> None:
         """Release connections and clients."""
@@ -34,9 +37,13 @@ def bootstrap(
     settings: IdentitySettings | None = None, *, accounts: AccountDirectory | None = None
 ) -> Identity:
     """Build the service from settings (from the environment when not given)."""
-    from zhurnal_identity.adapters.keycloak import KeycloakAccounts
-
     settings = settings or IdentitySettings()
+    keycloak = {
+        "server_url": settings.keycloak_url,
+        "realm": settings.keycloak_realm,
+        "client_id": settings.keycloak_admin_client_id,
+        "client_secret": settings.keycloak_admin_client_secret.get_secret_value(),
+    }
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
     return Identity(
@@ -46,11 +53,6 @@ def bootstrap(
             sessions, producer=settings.service_name, namespace=settings.kafka_topic_namespace
         ),
         verifier=TokenVerifier(settings.issuer, cache_s=settings.jwks_cache_s),
-        accounts=accounts
-        or KeycloakAccounts(
-            server_url=settings.keycloak_url,
-            realm=settings.keycloak_realm,
-            client_id=settings.keycloak_admin_client_id,
-            client_secret=settings.keycloak_admin_client_secret,
-        ),
+        accounts=accounts or KeycloakAccounts(**keycloak),
+        bulk_accounts=KeycloakBulkAccounts(**keycloak),
     )

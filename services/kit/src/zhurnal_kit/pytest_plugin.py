@@ -144,7 +144,8 @@ class Stack:
     def start(self, name: str, **extra_env: str) -> subprocess.Popen[bytes]:
         """Start process ``name`` (extra_env adds settings, e.g. a fault drill's pause)."""
         spec = self.specs[name]
-        env = {**os.environ, **spec.env, **extra_env}
+        # Unbuffered: a process killed in a drill must not take its last log lines with it.
+        env = {**os.environ, **spec.env, **extra_env, "PYTHONUNBUFFERED": "1"}
         log = (self.log_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "python"), "-m", spec.module],

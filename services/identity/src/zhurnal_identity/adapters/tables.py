@@ -47,7 +47,7 @@ person = Table(
     Column("first_name", String(100), nullable=False),
     Column("patronymic", String(100), nullable=False, server_default=""),
     # Russian alphabetical order (Ё after Е) computed by the domain: see name_sort_key.
-    Column("sort_key", String(400), nullable=False, index=True),
+    Column("sort_key", String(800, collation="C"), nullable=False, index=True),
     Column("login", String(60), nullable=False, unique=True),
     Column("kinds", ARRAY(String(16)), nullable=False),
     # Personal data (152-FZ): returned only through the policy, every read logged.

@@ -20,7 +20,7 @@ from zhurnal_identity.adapters.protos import (
 from zhurnal_identity.bootstrap import Identity
 from zhurnal_identity.domain import policy
 from zhurnal_identity.domain.people import FullName, PersonKind
-from zhurnal_identity.service_layer import access, people
+from zhurnal_identity.service_layer import access, imports, people
 from zhurnal_kit.auth import current_caller
 from zhurnal_kit.errors import invalid
 
@@ -145,8 +145,6 @@ class PeopleServicer(people_pb2_grpc.PeopleServiceServicer):
     async def ImportPeople(
         self, request: people_pb2.ImportPeopleRequest, context: Context
     ) -> people_pb2.ImportPeopleResponse:
-        from zhurnal_identity.service_layer import imports
-
         result = await imports.import_people(
             self._app.uow,
             self._app.accounts,
@@ -175,7 +173,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.GrantAccessRequest, context: Context
     ) -> access_pb2.GrantAccessResponse:
         binding = await access.grant_access(
-            self._app.uow,
+            self._app.uow(),
             current_caller.get(),
             access.GrantAccess(
                 person_id=request.person_id,
@@ -193,7 +191,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.RevokeAccessRequest, context: Context
     ) -> access_pb2.RevokeAccessResponse:
         binding = await access.revoke_access(
-            self._app.uow, current_caller.get(), request.binding_id, request.reason
+            self._app.uow(), current_caller.get(), request.binding_id, request.reason
         )
         return access_pb2.RevokeAccessResponse(binding=binding_to_proto(binding))
 
@@ -201,7 +199,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         self, request: access_pb2.ReviewAccessRequest, context: Context
     ) -> access_pb2.ReviewAccessResponse:
         found = await access.review_access(
-            self._app.uow, current_caller.get(), request.institution_id
+            self._app.uow(), current_caller.get(), request.institution_id
         )
         return access_pb2.ReviewAccessResponse(
             bindings=[binding_to_proto(b, name) for b, name in found]
@@ -212,7 +210,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     ) -> access_pb2.AuthorizeResponse:
         resource = request.resource
         decision = await access.authorize(
-            self._app.uow,
+            self._app.uow(),
             current_caller.get(),
             request.action,
             policy.Resource(
@@ -229,7 +227,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
     async def WhoAmI(
         self, request: access_pb2.WhoAmIRequest, context: Context
     ) -> access_pb2.WhoAmIResponse:
-        me = await access.who_am_i(self._app.uow, current_caller.get())
+        me = await access.who_am_i(self._app.uow(), current_caller.get())
         name = me.person.name.display
         return access_pb2.WhoAmIResponse(
             person_id=me.person.id,
@@ -250,7 +248,7 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
             raise invalid("page_token", "is not a token this service gave out") from None
         size = request.page_size or 100
         rows = await access.personal_data_log(
-            self._app.uow,
+            self._app.uow(),
             current_caller.get(),
             institution_id=request.institution_id,
             subject_id=request.subject_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from zhurnal_identity.adapters.keycloak_bulk import NewAccount
+
 
 @dataclass(frozen=True)
 class Account:
@@ -70,4 +72,17 @@ class AccountDirectory(Protocol):
 
     async def list_users(self, first: int, max_results: int) -> list[Account]:
         """A page of all users (for a full reconciliation)."""
+        ...
+
+
+class BulkAccounts(Protocol):
+    """Creating many Keycloak accounts at once (imports)."""
+
+    async def create_users(self, accounts: list[NewAccount]) -> dict[str, str]:
+        """Create every account (login -> user id), or none: on failure the ones already made
+        are deleted and Unavailable or AlreadyExists is raised."""
+        ...
+
+    async def delete_users(self, user_ids: list[str]) -> None:
+        """Delete accounts (compensation)."""
         ...
