@@ -83,7 +83,13 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
             code = status_code_for(error)
             status = to_status(error)
             log.info(
-                "call refused", extra={"method": method, "code": code.name, "reason": error.message}
+                "call refused",
+                extra={
+                    "method": method,
+                    "code": code.name,
+                    "reason": error.message,
+                    "fields": {v.field: v.description for v in error.violations},
+                },
             )
             await context.abort(status.code, status.details, status.trailing_metadata)
         except grpc.aio.AbortError:

@@ -14,7 +14,9 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator
+import warnings
+import zipfile
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -31,6 +33,8 @@ from zhurnal_identity.domain.people import (
 from zhurnal_kit.errors import InvalidArgument
 
 MAX_LINES = 20_000
+# Larger unpacked workbooks are refused before openpyxl reads them (a zip bomb is small).
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
 MAX_POSITION = 200
 # Rows above the header (a title such as «Список сотрудников») are skipped; the header is
 # looked for among the first few non-empty rows.
@@ -156,7 +160,13 @@ class ImportPlan:
 
 
 def parse_people_file(content: bytes, fmt: Literal["csv", "xlsx"], *, today: date) -> ImportPlan:
-    """The people of a CSV (UTF-8 or Windows-1251, ';' ',' or tab) or XLSX file, checked."""
+    """The people of a CSV or XLSX file, checked; never raises for a bad file.
+
+    CSV: UTF-8 (BOM or not), Windows-1251 or UTF-16; ';', ',' or tab; quoted fields. XLSX:
+    the first sheet. Lines are numbered as a spreadsheet shows them (header = 1, empty rows
+    keep their numbers but are not counted in ``lines``). ``today`` bounds birth dates and
+    is the default employment start.
+    """
     if not content.strip():
         return _fatal(1, "Файл пуст.")
     if content.startswith(_XLS_MAGIC):
@@ -168,10 +178,7 @@ def parse_people_file(content: bytes, fmt: Literal["csv", "xlsx"], *, today: dat
         rows = _xlsx_rows(content)
     else:
         rows = _csv_rows(content)
-    try:
-        return _Parser(today).parse(rows)
-    except _UnreadableError as error:
-        return _fatal(error.line, error.reason)
+    return _Parser(today).parse(rows)
 
 
 # --- columns -------------------------------------------------------------------------------
@@ -331,11 +338,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EXCEL_EPOCH = date(1899, 12, 30)
+_MIN_SERIAL, _MAX_SERIAL = 10_000, 2_958_466  # 18.05.1927 .. 31.12.9999
 
 Cell = str | date | int | float
 Row = tuple[int, list[Cell]]
-_CellGetter = Callable[[str], Cell]
-_ColumnName = Callable[[str], str]
 
 
 class _UnreadableError(Exception):
@@ -394,7 +400,16 @@ def _xlsx_rows(content: bytes) -> Iterator[Row]:
 
     number = 0
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_XLSX_UNPACKED:
+            raise _UnreadableError(1, "Книга слишком велика: разделите её на несколько файлов.")
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it skips (validation, styles): none matter here.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except _UnreadableError:
+        raise
     except Exception:  # any of openpyxl's many ways of saying "not a workbook"
         raise _UnreadableError(1, _NOT_XLSX) from None
     try:
@@ -443,7 +458,7 @@ def _show(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-_DATE_RU = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+_DATE_RU = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # "05.03.2012 0:00:00" (a date-time cell saved as text) and "05.03.2012 г.".
 _DATE_TAIL = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?|\s*г\.?)$")
@@ -458,7 +473,9 @@ def _date(cell: Cell) -> date | None:
     if isinstance(cell, date):
         return cell
     if isinstance(cell, int | float):
-        if 1 <= cell < 2_958_466:  # the serials Excel can show as dates
+        # A date cell formatted as a number: Excel's serial day. Small numbers are more
+        # likely a year or a typo than a date before 1927.
+        if _MIN_SERIAL <= cell < _MAX_SERIAL:
             return _EXCEL_EPOCH + timedelta(days=int(cell))
         raise _BadDateError(f"Дата «{cell}» не распознана: {_DATE_RULE}.")
     text = _DATE_TAIL.sub("", cell.strip())
@@ -479,12 +496,9 @@ def _date(cell: Cell) -> date | None:
 # --- checking ------------------------------------------------------------------------------
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-_LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-
-
-def _mixed_script(value: str) -> bool:
-    """A word with both Cyrillic and Latin letters: 'Ивaнов' with a Latin 'a' pasted in."""
-    return any(_CYRILLIC.search(word) and _LATIN.search(word) for word in re.split(r"[-' ]", value))
+# A word (letters between hyphens, apostrophes or spaces) with both Cyrillic and Latin letters:
+# 'Ивaнов' with a Latin 'a' pasted in looks right and then never sorts or searches right.
+_MIXED_SCRIPT = re.compile(r"[а-яё][^\W\d_]*[a-z]|[a-z][^\W\d_]*[а-яё]", re.IGNORECASE)
 
 
 def _name_reason(part: str, value: str) -> str:
@@ -539,7 +553,6 @@ class _Parser:
         self.index: dict[str, int] = {}  # field -> cell index
         self.columns: dict[str, str] = {}  # field -> header as written
         self.width = 0
-        self.unnamed: set[int] = set()  # header cells left empty inside the header
         self.ignored: list[str] = []
         self.positions: dict[str, int] = {}  # header as written -> cell index, for sorting
         self.bad_lines: set[int] = set()
@@ -550,7 +563,14 @@ class _Parser:
         self.links: list[tuple[int, str, list[str]]] = []
 
     def parse(self, rows: Iterable[Row]) -> ImportPlan:
-        rows = iter(rows)
+        try:
+            return self._parse(iter(rows))
+        except _UnreadableError as error:
+            # What was read so far is still reported; the rest of the file is not.
+            self._problem(error.line, "", error.reason)
+            return self._plan([])
+
+    def _parse(self, rows: Iterator[Row]) -> ImportPlan:
         found = self._header(rows)
         if found is None:
             return _fatal(1, "Файл пуст.")
@@ -631,7 +651,7 @@ class _Parser:
         self.width = max((i + 1 for i, title in enumerate(titles) if title), default=0)
         for i, title in enumerate(titles[: self.width]):
             if not title:
-                self.unnamed.add(i)
+                self.ignored.append(f"столбец {i + 1}")  # no header: not ours either
                 continue
             self.positions.setdefault(title, i)
             name = _ALIASES.get(_header_key(title))
@@ -648,137 +668,40 @@ class _Parser:
                 self.index[name], self.columns[name] = i, title
 
     def _row(self, line: int, cells: list[Cell]) -> None:
-        problems: list[tuple[str, str]] = []
-
-        def cell(name: str) -> Cell:
-            i = self.index.get(name)
-            return cells[i] if i is not None and i < len(cells) else ""
-
-        def column(name: str) -> str:
-            return self.columns.get(name, COLUMNS[name].label)
-
-        for i in range(len(cells)):
-            if (i >= self.width or i in self.unnamed) and _text(cells[i]):
-                problems.append(
-                    (
-                        f"столбец {i + 1}",
-                        f"Значение «{_text(cells[i])}» стоит в столбце {i + 1}, у которого "
-                        "нет заголовка: в строке больше ячеек, чем столбцов в заголовке.",
-                    )
+        check = _Line(self, cells)
+        # Values past the header's last column: usually a separator inside an unquoted value
+        # that shifted the rest of the row to the right.
+        for i in range(self.width, len(cells)):
+            if text := _text(cells[i]):
+                reason = (
+                    f"Значение «{text}» стоит в столбце {i + 1}, у которого нет заголовка: "
+                    "в строке больше ячеек, чем столбцов в заголовке."
                 )
-
-        kind_text = _text(cell("kind"))
-        kind = _KINDS.get(_value_key(kind_text))
-        if kind is None:
-            problems.append(
-                (
-                    column("kind"),
-                    f"Неизвестный тип «{kind_text}»: укажите сотрудник, ученик или представитель."
-                    if kind_text
-                    else "Не указано, кто это: сотрудник, ученик или представитель.",
-                )
-            )
-        else:
+                if self.index.get("children") == self.width - 1:
+                    # Children separated by ';' in a ';' file, without quotes.
+                    reason += " Если это логины детей, перечислите их в одной ячейке через запятую."
+                check.problems.append((f"столбец {i + 1}", reason))
+        kind = check.kind()
+        if kind is not None:
             self.kinds_seen.add(kind)
-
-        parts = {name: _text(cell(name)) for name in ("last_name", "first_name", "patronymic")}
-        name: FullName | None = None
-        try:
-            name = FullName.parse(parts["last_name"], parts["first_name"], parts["patronymic"])
-        except InvalidArgument as error:
-            for violation in error.violations:
-                part = violation.field
-                problems.append((column(part), _name_reason(part, parts[part])))
-        for part, value in parts.items():
-            if _mixed_script(value):
-                problems.append(
-                    (
-                        column(part),
-                        f"В «{normalize_name(value)}» смешаны русские и латинские буквы "
-                        "(например, латинская «а» или «о» в русском слове).",
-                    )
-                )
-
-        login_text = _text(cell("login"))
-        login = ""
-        try:
-            login = validate_login(login_text)
-        except InvalidArgument:
-            problems.append((column("login"), _login_reason(login_text)))
+        name = check.name()
+        login = check.login("login", "Логин")
         if login:
             self.people.setdefault(login, []).append((line, kind))
-
-        birth_date: date | None = None
-        try:
-            birth_date = _date(cell("birth_date"))
-        except _BadDateError as error:
-            problems.append((column("birth_date"), str(error)))
-        else:
-            if birth_date is None and kind is PersonKind.STUDENT and "birth_date" in self.index:
-                problems.append((column("birth_date"), "Для ученика нужна дата рождения."))
-
-        data = PersonalData(
-            birth_date=birth_date,
-            email=_text(cell("email")),
-            phone=_text(cell("phone")),
-            address=_text(cell("address")),
-        )
-        try:
-            data = data.validated(today=self.today, prefix="")
-        except InvalidArgument as error:
-            for violation in error.violations:
-                problems.append(
-                    (
-                        column(violation.field) if violation.field in COLUMNS else "",
-                        _personal_reason(violation.field, data, self.today, violation.description),
-                    )
-                )
-
+        data = check.personal_data(kind, self.today, birth_date_column="birth_date" in self.index)
         position, role, employment_start = "", None, None
         if kind is PersonKind.STAFF:
-            position, role, employment_start = self._staff(cell, column, problems)
+            position = check.position(required="position" in self.index)
+            role = check.role()
+            employment_start = check.employment_start(self.today)
         elif kind is not None:
-            for staff_field in STAFF_ONLY:
-                if _text(cell(staff_field)):
-                    problems.append(
-                        (
-                            column(staff_field),
-                            f"Столбец «{column(staff_field)}» заполняют только для сотрудников.",
-                        )
-                    )
-
-        children: list[str] = []
-        children_text = _text(cell("children"))
-        if kind is PersonKind.STUDENT and children_text:
-            problems.append(
-                (
-                    column("children"),
-                    f"У ученика столбец «{column('children')}» не заполняют: он для "
-                    "представителей.",
-                )
-            )
-        elif kind is not None and kind is not PersonKind.STUDENT:
-            for raw in _split_logins(children_text):
-                try:
-                    child = validate_login(raw)
-                except InvalidArgument:
-                    problems.append((column("children"), _login_reason(raw, "Логин ребёнка")))
-                    continue
-                if child not in children:
-                    children.append(child)
-            if kind is PersonKind.GUARDIAN and not children_text and "children" in self.index:
-                problems.append(
-                    (
-                        column("children"),
-                        f"Для представителя укажите логины детей в столбце «{column('children')}».",
-                    )
-                )
-
+            check.staff_only()
+        children = check.children(kind, required="children" in self.index)
         if children:
             self.links.append((line, login, children))
-        for column_name, reason in problems:
-            self._problem(line, column_name, reason)
-        if problems or kind is None or name is None:
+        for column, reason in check.problems:
+            self._problem(line, column, reason)
+        if check.problems or kind is None or name is None or data is None:
             return
         self.rows.append(
             ImportRow(
@@ -793,43 +716,6 @@ class _Parser:
                 children=tuple(children),
             )
         )
-
-    def _staff(
-        self, cell: _CellGetter, column: _ColumnName, problems: list[tuple[str, str]]
-    ) -> tuple[str, StaffRole | None, date | None]:
-        position = " ".join(_text(cell("position")).split())
-        if not position:
-            if "position" in self.index:
-                problems.append((column("position"), "Для сотрудника нужна должность."))
-        elif len(position) > MAX_POSITION:
-            problems.append((column("position"), f"Должность длиннее {MAX_POSITION} символов."))
-        role_text = _text(cell("role"))
-        role = _ROLES.get(_value_key(role_text)) if role_text else StaffRole.TEACHER
-        if role is None:
-            problems.append(
-                (
-                    column("role"),
-                    f"Неизвестная роль «{role_text}»: укажите учитель, заместитель директора, "
-                    "директор или администратор.",
-                )
-            )
-        employment_start: date | None = self.today
-        try:
-            employment_start = _date(cell("employment_start")) or self.today
-        except _BadDateError as error:
-            problems.append((column("employment_start"), str(error)))
-        else:
-            latest = self.today + timedelta(days=366)
-            if employment_start < EARLIEST_DATE:
-                problems.append((column("employment_start"), "Дата приёма раньше 1900 года."))
-            elif employment_start > latest:
-                problems.append(
-                    (
-                        column("employment_start"),
-                        f"Дата приёма {_show(employment_start)} больше чем через год.",
-                    )
-                )
-        return position, role, employment_start
 
     def _duplicates(self) -> None:
         login_column = self.columns["login"]
@@ -855,10 +741,12 @@ class _Parser:
                     unresolved.append((line, login, child))
                     continue
                 child_line, kind = seen[0]
-                if kind is not PersonKind.STUDENT:
-                    what = _KIND_NAMES[kind] if kind else "не указано, кто это"
+                # A row of unknown kind is reported on its own line already.
+                if kind is not None and kind is not PersonKind.STUDENT:
                     self._problem(
-                        line, column, f"«{child}» в строке {child_line} — {what}, а не ученик."
+                        line,
+                        column,
+                        f"«{child}» в строке {child_line} — {_KIND_NAMES[kind]}, а не ученик.",
                     )
         # Lines with problems are not imported: their references need no lookup.
         return [
@@ -866,6 +754,163 @@ class _Parser:
             for line, login, child in unresolved
             if line not in self.bad_lines
         ]
+
+
+class _Line:
+    """One row's cells by field name, and what is wrong with them (column, reason)."""
+
+    def __init__(self, parser: _Parser, cells: list[Cell]) -> None:
+        count = len(cells)
+        self.cells = {name: cells[i] for name, i in parser.index.items() if i < count}
+        self.texts = {
+            name: cell.strip() if isinstance(cell, str) else _text(cell)
+            for name, cell in self.cells.items()
+        }
+        self.columns = parser.columns
+        self.problems: list[tuple[str, str]] = []
+
+    def text(self, name: str) -> str:
+        return self.texts.get(name, "")
+
+    def column(self, name: str) -> str:
+        return self.columns.get(name) or COLUMNS[name].label
+
+    def bad(self, name: str, reason: str) -> None:
+        self.problems.append((self.column(name), reason))
+
+    def parse_date(self, name: str) -> date | None:
+        try:
+            return _date(self.cells.get(name, ""))
+        except _BadDateError as error:
+            self.bad(name, str(error))
+            return None
+
+    def kind(self) -> PersonKind | None:
+        text = self.text("kind")
+        kind = _KINDS.get(_value_key(text))
+        if kind is None:
+            self.bad(
+                "kind",
+                f"Неизвестный тип «{text}»: укажите сотрудник, ученик или представитель."
+                if text
+                else "Не указано, кто это: сотрудник, ученик или представитель.",
+            )
+        return kind
+
+    def name(self) -> FullName | None:
+        parts = {part: self.text(part) for part in ("last_name", "first_name", "patronymic")}
+        for part, value in parts.items():
+            if _MIXED_SCRIPT.search(value):
+                self.bad(
+                    part,
+                    f"В «{normalize_name(value)}» смешаны русские и латинские буквы "
+                    "(например, латинская «а» или «о» в русском слове).",
+                )
+        try:
+            return FullName.parse(parts["last_name"], parts["first_name"], parts["patronymic"])
+        except InvalidArgument as error:
+            for violation in error.violations:
+                self.bad(violation.field, _name_reason(violation.field, parts[violation.field]))
+            return None
+
+    def login(self, name: str, what: str) -> str:
+        text = self.text(name)
+        try:
+            return validate_login(text)
+        except InvalidArgument:
+            self.bad(name, _login_reason(text, what))
+            return ""
+
+    def personal_data(
+        self, kind: PersonKind | None, today: date, *, birth_date_column: bool
+    ) -> PersonalData | None:
+        problems = len(self.problems)
+        birth_date = self.parse_date("birth_date")
+        if len(self.problems) > problems:
+            birth_date = None
+        elif birth_date is None and kind is PersonKind.STUDENT and birth_date_column:
+            self.bad("birth_date", "Для ученика нужна дата рождения.")
+        data = PersonalData(
+            birth_date=birth_date,
+            email=self.text("email"),
+            phone=self.text("phone"),
+            address=self.text("address"),
+        )
+        try:
+            return data.validated(today=today, prefix="")
+        except InvalidArgument as error:
+            for violation in error.violations:
+                reason = _personal_reason(violation.field, data, today, violation.description)
+                if violation.field in COLUMNS:
+                    self.bad(violation.field, reason)
+                else:
+                    self.problems.append(("", reason))
+            return None
+
+    def position(self, *, required: bool) -> str:
+        position = " ".join(self.text("position").split())
+        if not position and required:
+            self.bad("position", "Для сотрудника нужна должность.")
+        elif len(position) > MAX_POSITION:
+            self.bad("position", f"Должность длиннее {MAX_POSITION} символов.")
+        return position
+
+    def role(self) -> StaffRole | None:
+        text = self.text("role")
+        if not text:
+            return StaffRole.TEACHER
+        role = _ROLES.get(_value_key(text))
+        if role is None:
+            self.bad(
+                "role",
+                f"Неизвестная роль «{text}»: укажите учитель, заместитель директора, директор "
+                "или администратор.",
+            )
+        return role
+
+    def employment_start(self, today: date) -> date:
+        start = self.parse_date("employment_start") or today
+        if start < EARLIEST_DATE:
+            self.bad("employment_start", "Дата приёма раньше 1900 года.")
+        elif start > today + timedelta(days=366):
+            self.bad("employment_start", f"Дата приёма {_show(start)} больше чем через год.")
+        return start
+
+    def staff_only(self) -> None:
+        for name in STAFF_ONLY:
+            if self.text(name):
+                self.bad(name, f"Столбец «{self.column(name)}» заполняют только для сотрудников.")
+
+    def children(self, kind: PersonKind | None, *, required: bool) -> list[str]:
+        text = self.text("children")
+        if kind is None:
+            return []
+        if kind is PersonKind.STUDENT:
+            if text:
+                self.bad(
+                    "children",
+                    f"У ученика столбец «{self.column('children')}» не заполняют: он для "
+                    "представителей.",
+                )
+            return []
+        if not text:
+            if kind is PersonKind.GUARDIAN and required:
+                self.bad(
+                    "children",
+                    f"Для представителя укажите логины детей в столбце "
+                    f"«{self.column('children')}».",
+                )
+            return []
+        children: list[str] = []
+        for raw in _split_logins(text):
+            try:
+                child = validate_login(raw)
+            except InvalidArgument:
+                self.bad("children", _login_reason(raw, "Логин ребёнка"))
+                continue
+            if child not in children:
+                children.append(child)
+        return children
 
 
 def _missing(name: str) -> str:

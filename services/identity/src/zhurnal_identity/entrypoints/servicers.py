@@ -72,6 +72,8 @@ class PeopleServicer(people_pb2_grpc.PeopleServiceServicer):
             position=request.position,
             employment_start=date_from_proto(request.employment_start, "employment_start"),
             basis=basis_from_proto(request.basis),
+            scope=frozenset(request.scope),
+            valid_until=from_timestamp(request.valid_until, request.HasField("valid_until")),
         )
         return people_pb2.HireStaffResponse(**_enrolled(enrolled))
 

@@ -113,10 +113,8 @@ def _validate(command: Enrolment, today: date) -> tuple[FullName, str, PersonalD
         except InvalidArgument as error:
             problems += error.violations
     if command.kind == PersonKind.STAFF:
-        if command.role not in STAFF_ROLES:
-            problems.append(
-                FieldViolation("role", "must be teacher, deputy, director or administrator")
-            )
+        if command.role not in HIREABLE:
+            problems.append(FieldViolation("role", "must be a staff, inspector or district role"))
         if not command.position.strip() or len(command.position) > 200:
             problems.append(FieldViolation("position", "is required (at most 200 characters)"))
     if command.kind == PersonKind.STUDENT and command.personal_data.birth_date is None:
