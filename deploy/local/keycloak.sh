@@ -108,6 +108,16 @@ sync_secret() {
   secret_matches "$client" "$secret" || die "keycloak: could not set the $client secret"
 }
 
+# apply_realm: bring the running realm in line with deploy/keycloak/zhurnal-realm.json (the
+# import only creates a missing realm) as the bootstrap admin, with the secrets load_secrets
+# exported; idempotent, prints one summary line.
+apply_realm() {
+  local out
+  out="$("$ZHURNAL_ROOT/.venv/bin/python" "$ZHURNAL_ROOT/deploy/keycloak/apply_realm.py" --url "$BASE" 2>&1)" \
+    || die "keycloak: applying deploy/keycloak/zhurnal-realm.json failed: $out"
+  log "keycloak: $out"
+}
+
 start() {
   # shellcheck disable=SC2086
   reserve_ports $ZHURNAL_INFRA_PORTS
@@ -117,6 +127,7 @@ start() {
     ready || wait_for keycloak "$START_TIMEOUT" "$KLOG" ready
     sync_secret zhurnal-gateway "$ZHURNAL_GATEWAY_CLIENT_SECRET"
     sync_secret zhurnal-identity "$ZHURNAL_IDENTITY_CLIENT_SECRET"
+    apply_realm
     log "keycloak already up (pid $(cat "$PIDFILE"), $BASE)"
     return 0
   fi
@@ -154,6 +165,7 @@ start() {
   wait_for keycloak 1 "$KLOG" ready
   sync_secret zhurnal-gateway "$ZHURNAL_GATEWAY_CLIENT_SECRET"
   sync_secret zhurnal-identity "$ZHURNAL_IDENTITY_CLIENT_SECRET"
+  apply_realm
   log "keycloak up (pid $(cat "$PIDFILE"), $BASE, realm $REALM)"
 }
 

@@ -30,6 +30,7 @@ class Identity:
     async def close(self) -> None:
         """Release connections and clients."""
         await self.verifier.close()
+        await self.accounts.aclose()
         await self.engine.dispose()
 
 
@@ -43,6 +44,7 @@ def bootstrap(
         "realm": settings.keycloak_realm,
         "client_id": settings.keycloak_admin_client_id,
         "client_secret": settings.keycloak_admin_client_secret.get_secret_value(),
+        "timeout": settings.keycloak_admin_timeout_s,
     }
     engine = make_engine(settings)
     sessions = make_session_factory(engine)

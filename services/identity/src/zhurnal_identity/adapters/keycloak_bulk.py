@@ -118,9 +118,10 @@ class KeycloakBulkAccounts:
                         },
                     )
                     if reply.status_code == 409:
+                        field = "email" if "email" in reply.text.lower() else "login"
                         raise AlreadyExists(
-                            f"login {account.login!r} is taken in Keycloak",
-                            [FieldViolation("login", "is already used")],
+                            f"{field} of {account.login!r} is taken in Keycloak",
+                            [FieldViolation(field, "is already used by another account")],
                         )
                     reply.raise_for_status()
                     created[account.login] = reply.headers["Location"].rsplit("/", 1)[1]

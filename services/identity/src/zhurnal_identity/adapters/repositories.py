@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -233,7 +233,7 @@ class PersonRepository:
         )
         query = (
             select(person)
-            .where(person.c.id.in_(active), person.c.sort_key > after)
+            .where(person.c.id.in_(active), tuple_(person.c.sort_key, person.c.id) > tuple_(*after))
             .order_by(person.c.sort_key, person.c.id)
             .limit(limit)
         )

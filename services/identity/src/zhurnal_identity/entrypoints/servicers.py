@@ -149,7 +149,7 @@ class PeopleServicer(people_pb2_grpc.PeopleServiceServicer):
     ) -> people_pb2.ImportPeopleResponse:
         result = await imports.import_people(
             self._app.uow,
-            self._app.accounts,
+            self._app.bulk_accounts,
             current_caller.get(),
             imports.ImportPeople(
                 institution_id=request.institution_id,

@@ -13,6 +13,7 @@ without a person stays behind; a retry with the same idempotency key starts afre
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -447,12 +448,9 @@ async def list_people(
     return people, (encode_cursor(people[-1].name.sort_key, people[-1].id) if more else "")
 
 
-_SEP = "\x01"
-
-
 def encode_cursor(sort_key: str, person_id: str) -> str:
     """An opaque page token: the last person's position (namesakes told apart by id)."""
-    return base64.urlsafe_b64encode(f"{sort_key}{_SEP}{person_id}".encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps([sort_key, person_id]).encode()).decode()
 
 
 def decode_cursor(token: str) -> tuple[str, str]:
@@ -460,7 +458,7 @@ def decode_cursor(token: str) -> tuple[str, str]:
     if not token:
         return "", ""
     try:
-        sort_key, _, person_id = base64.urlsafe_b64decode(token.encode()).decode().partition(_SEP)
-    except (ValueError, UnicodeDecodeError):
+        sort_key, person_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return str(sort_key), str(person_id)
+    except (ValueError, TypeError):
         raise invalid("page_token", "is not a token this service gave out") from None
-    return sort_key, person_id

@@ -74,6 +74,10 @@ class AccountDirectory(Protocol):
         """A page of all users (for a full reconciliation)."""
         ...
 
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
 
 class BulkAccounts(Protocol):
     """Creating many Keycloak accounts at once (imports)."""
