@@ -7,6 +7,12 @@ for svc in $ZHURNAL_SERVICES; do
 done
 export ZHURNAL_GATEWAY_KEYCLOAK_URL="http://127.0.0.1:${KEYCLOAK_PORT}"
 export ZHURNAL_GATEWAY_HTTP_PORT="$GATEWAY_PORT"
+# The gateway's OIDC client secret: keycloak.sh generates it at `infra.sh up` (after this file
+# is sourced), so the gateway reads the file at its start.
+export ZHURNAL_GATEWAY_CLIENT_SECRET_FILE="$RUN_DIR/secrets/gateway-client-secret"
+# Keycloak accepts the realm's http://localhost:* redirect pattern (not 127.0.0.1 with a port),
+# so logins go through this address; /login on 127.0.0.1 forwards there.
+export ZHURNAL_GATEWAY_PUBLIC_URL="http://localhost:${GATEWAY_PORT}"
 # Scrape targets of the local processes (Procfile ports), for Prometheus' file_sd.
 write_prometheus_targets() {
   mkdir -p "$RUN_DIR/prometheus/targets"

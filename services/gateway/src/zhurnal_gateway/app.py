@@ -13,18 +13,29 @@ from prometheus_client import make_asgi_app
 
 from zhurnal_gateway.api import health, institutions, problems
 from zhurnal_gateway.bootstrap import Gateway
+from zhurnal_gateway.sessions import SESSION_COOKIE, SessionManager
+from zhurnal_gateway.web import routes as web
 from zhurnal_kit.errors import DomainError
 from zhurnal_kit.logging import new_request_id, request_id_var
 from zhurnal_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from zhurnal_kit.migrations import apply_migrations
 
 
 def create_app(build: Callable[[], Gateway]) -> FastAPI:
-    """The app; ``build`` runs in the lifespan, so importing this module does no I/O."""
+    """The app; ``build`` runs in the lifespan, so importing this module does no I/O.
+
+    The lifespan also brings the gateway's database (its sessions) to the newest migration.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = build()
+        gateway = build()
+        app.state.gateway = gateway
         try:
+            if gateway.settings.run_migrations:
+                await apply_migrations(
+                    "zhurnal_gateway", gateway.settings.database_url.get_secret_value()
+                )
             yield
         finally:
             await app.state.gateway.close()
@@ -40,6 +51,7 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(institutions.router)
+    app.include_router(web.router)
     app.add_exception_handler(grpc.aio.AioRpcError, problems.on_rpc_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(DomainError, problems.on_domain_error)
@@ -54,6 +66,7 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
         request_id_var.set(request_id)
         started = time.perf_counter()
         response = await call_next(request)
+        _clear_ended_session_cookie(request, response)
         # The route template, not the path, keeps the label set bounded.
         route = getattr(request.scope.get("route"), "path", "unmatched")
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
@@ -62,3 +75,14 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
         return response
 
     return app
+
+
+def _clear_ended_session_cookie(request: Request, response: Response) -> None:
+    """A request whose session ended (expired, revoked, logged out) tells the browser too."""
+    if not SessionManager.cookie_to_clear(request):
+        return
+    sets_cookie = any(
+        value.startswith(f"{SESSION_COOKIE}=") for value in response.headers.getlist("set-cookie")
+    )
+    if not sets_cookie:
+        request.app.state.gateway.sessions.clear_session_cookie(response, request)

@@ -1,4 +1,4 @@
-"""The composition root of the gateway: channels to every service and the token verifier."""
+"""The composition root of the gateway: channels, the OIDC client, the verifier and sessions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 import grpc
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zhurnal.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from zhurnal_gateway.adapters.oidc import OidcClient, OidcTokenVerifier
+from zhurnal_gateway.adapters.session_store import SessionStore
 from zhurnal_gateway.config import GatewaySettings
-from zhurnal_kit.auth import TokenVerifier
+from zhurnal_gateway.sessions import SessionManager
+from zhurnal_kit.db import make_engine
 from zhurnal_kit.grpc_client import make_channel
 
 
@@ -20,15 +24,20 @@ class Gateway:
     settings: GatewaySettings
     channels: dict[str, grpc.aio.Channel]
     identity: IdentityServiceStub
-    verifier: TokenVerifier
+    verifier: OidcTokenVerifier
     http: httpx.AsyncClient
+    engine: AsyncEngine
+    oidc: OidcClient
+    sessions: SessionManager
 
     async def close(self) -> None:
-        """Close channels and HTTP clients."""
+        """Close channels, HTTP clients and database connections."""
         for channel in self.channels.values():
             await channel.close()
         await self.verifier.close()
+        await self.oidc.close()
         await self.http.aclose()
+        await self.engine.dispose()
 
 
 def bootstrap(settings: GatewaySettings | None = None) -> Gateway:
@@ -38,10 +47,22 @@ def bootstrap(settings: GatewaySettings | None = None) -> Gateway:
         name: make_channel(addr, default_timeout_s=settings.call_timeout_s)
         for name, addr in settings.service_addresses().items()
     }
+    oidc = OidcClient(
+        settings.issuer,
+        settings.client_id,
+        settings.client_secret.get_secret_value(),
+        discovery_cache_s=settings.oidc_discovery_cache_s,
+        timeout_s=settings.call_timeout_s,
+    )
+    verifier = OidcTokenVerifier(oidc, cache_s=settings.jwks_cache_s)
+    engine = make_engine(settings)
     return Gateway(
         settings=settings,
         channels=channels,
         identity=IdentityServiceStub(channels["identity"]),
-        verifier=TokenVerifier(settings.issuer, cache_s=settings.jwks_cache_s),
+        verifier=verifier,
         http=httpx.AsyncClient(timeout=settings.ready_timeout_s),
+        engine=engine,
+        oidc=oidc,
+        sessions=SessionManager(settings, SessionStore(engine), oidc, verifier),
     )

@@ -1,0 +1,1 @@
+"""The gateway's adapters: its session table and the Keycloak (OIDC) client."""
