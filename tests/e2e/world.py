@@ -48,8 +48,8 @@ class Member:
 class Identity:
     """The identity service's gRPC API as one caller sees it."""
 
-    def __init__(self, stack: Stack, token: str) -> None:
-        self._channel = make_channel(stack.grpc_addrs["identity"], default_timeout_s=30)
+    def __init__(self, stack: Stack, token: str, *, timeout_s: float = 30) -> None:
+        self._channel = make_channel(stack.grpc_addrs["identity"], default_timeout_s=timeout_s)
         self._metadata = [("authorization", f"Bearer {token}")]
         self.people = people_pb2_grpc.PeopleServiceStub(self._channel)
         self.access = access_pb2_grpc.AccessServiceStub(self._channel)
