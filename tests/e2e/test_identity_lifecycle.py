@@ -307,3 +307,37 @@ async def test_guardian_reads_linked_children_and_personal_data_reads_are_logged
         )
     assert not seen.person.HasField("personal_data")
     await asyncio.sleep(0)
+
+
+async def test_a_dismissed_teachers_browser_session_stops_working_within_a_minute(
+    stack: Stack, district_admin: Person, keycloak: KeycloakAdmin
+) -> None:
+    from e2e.test_login import COOKIE, Browser, base, login
+
+    school = await new_institution(stack, district_admin)
+    async with Identity(stack, district_admin.token()) as admin:
+        teacher = await hire(stack, admin, keycloak, school, "teacher")
+    browser = Browser()
+    try:
+        landed = await login(stack, browser, teacher.login, teacher.password)
+        assert landed.status_code == 200
+        session = browser.session_cookie()
+        assert session
+        async with httpx.AsyncClient(
+            base_url=base(stack), headers={"Cookie": f"{COOKIE}={session}"}
+        ) as signed_in:
+            assert (await signed_in.get("/api/v1/institutions")).status_code == 200
+            async with Identity(stack, district_admin.token()) as admin:
+                await admin.call(
+                    admin.people.DismissStaff,
+                    people_pb2.DismissStaffRequest(person_id=teacher.person_id),
+                )
+            dismissed_at = time.monotonic()
+
+            async def refused() -> bool:
+                return (await signed_in.get("/api/v1/institutions")).status_code == 401
+
+            await wait_for(refused, timeout=60, what="the session to stop working")
+            assert time.monotonic() - dismissed_at < 60
+    finally:
+        await browser.http.aclose()

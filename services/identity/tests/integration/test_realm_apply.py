@@ -120,7 +120,8 @@ def test_the_realm_has_what_the_file_promises(infra: Infra, admin: RealmAdmin) -
     assert realm["eventsEnabled"]
     assert realm["eventsExpiration"] > 0
     assert realm["adminEventsEnabled"]
-    assert realm["adminEventsDetailsEnabled"]
+    # Without representations: Keycloak's event store must not copy personal data (152-FZ).
+    assert not realm["adminEventsDetailsEnabled"]
     assert realm["bruteForceProtected"]
     assert realm["browserFlow"] == "browser-zhurnal"
     assert (realm["accessTokenLifespan"], realm["ssoSessionIdleTimeout"]) == (300, 1800)
