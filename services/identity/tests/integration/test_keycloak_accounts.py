@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ import pytest
 from zhurnal_identity.adapters.keycloak import KeycloakAccounts
 from zhurnal_kit.errors import AlreadyExists, Unavailable
 from zhurnal_kit.pytest_plugin import Infra, free_port
+from zhurnal_kit.testing import KeycloakAdmin
 
 pytestmark = pytest.mark.infra
 
@@ -36,38 +37,9 @@ def new_login() -> str:
     return f"t.{uuid.uuid4().hex[:12]}"
 
 
-class RealmAdmin:
+class RealmAdmin(KeycloakAdmin):
     """The realm's Admin REST API as the bootstrap admin: what an administrator does in the
     console, beside identity's service account."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
-        self.http = httpx.Client(timeout=15.0)
-        self._token = ""
-
-    def _login(self) -> None:
-        response = self.http.post(
-            f"{self.base}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": "admin",
-                "password": "admin",
-            },
-        )
-        self._token = response.raise_for_status().json()["access_token"]
-
-    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        url = f"{self.base}/admin/realms/{REALM}{path}"
-        for _ in range(2):
-            if not self._token:
-                self._login()
-            headers = {"Authorization": f"Bearer {self._token}"}
-            response = self.http.request(method, url, headers=headers, **kwargs)
-            if response.status_code != 401:
-                break
-            self._token = ""  # the master realm's admin tokens live a minute
-        return response
 
 
 def token_request(infra: Infra, **data: str) -> httpx.Response:
@@ -136,10 +108,8 @@ def signed_in(response: httpx.Response) -> bool:
 
 
 @pytest.fixture(scope="module")
-def admin(infra: Infra) -> Iterator[RealmAdmin]:
-    admin = RealmAdmin(infra.keycloak_url)
-    yield admin
-    admin.http.close()
+def admin(infra: Infra) -> RealmAdmin:
+    return RealmAdmin(infra.keycloak_url)
 
 
 class TrackedAccounts(KeycloakAccounts):

@@ -13,7 +13,6 @@ import re
 import secrets
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,47 +53,20 @@ def apply(infra: Infra, *args: str) -> str:
     return lines[0]
 
 
-class RealmAdmin:
-    """The realm's Admin REST API as the bootstrap admin (as in the console)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = base_url
-        self.http = httpx.Client(timeout=15.0)
-        self._token = ""
-
-    def _login(self) -> None:
-        response = self.http.post(
-            f"{self.base}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": "admin",
-                "password": "admin",
-            },
-        )
-        self._token = response.raise_for_status().json()["access_token"]
+class RealmAdmin(KeycloakAdmin):
+    """The realm's Admin REST API as the bootstrap admin (as in the console); errors raise."""
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        url = f"{self.base}/admin/realms/{REALM}{path}"
-        for _ in range(2):
-            if not self._token:
-                self._login()
-            headers = {"Authorization": f"Bearer {self._token}"}
-            response = self.http.request(method, url, headers=headers, **kwargs)
-            if response.status_code != 401:
-                break
-            self._token = ""  # the master realm's admin tokens live a minute
-        return response.raise_for_status()
+        return super().call(method, path, **kwargs).raise_for_status()
 
     def get(self, path: str, **params: Any) -> Any:
+        """GET ``path`` and its JSON."""
         return self.call("GET", path, params=params).json()
 
 
 @pytest.fixture(scope="module")
-def admin(infra: Infra) -> Iterator[RealmAdmin]:
-    admin = RealmAdmin(infra.keycloak_url)
-    yield admin
-    admin.http.close()
+def admin(infra: Infra) -> RealmAdmin:
+    return RealmAdmin(infra.keycloak_url)
 
 
 def test_second_run_changes_nothing(infra: Infra) -> None:
