@@ -13,3 +13,5 @@ class CurriculumSettings(ServiceSettings):
     service_name: str = "curriculum"
     grpc_port: int = 50052
     metrics_port: int = 9102
+    # Identity answers every authorization question (AccessService.Authorize, ADR 8).
+    identity_addr: str = "127.0.0.1:50051"

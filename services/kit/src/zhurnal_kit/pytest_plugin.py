@@ -242,6 +242,7 @@ def _specs(
     }
     http_port = free_port()
     common |= {f"ZHURNAL_GATEWAY_{svc.upper()}_ADDR": addr for svc, addr in grpc.items()}
+    common["ZHURNAL_CURRICULUM_IDENTITY_ADDR"] = grpc["identity"]
     common |= {
         "ZHURNAL_GATEWAY_DATABASE_URL": urls["gateway"],
         "ZHURNAL_GATEWAY_HTTP_PORT": str(http_port),

@@ -10,7 +10,6 @@ from zhurnal_curriculum.bootstrap import Curriculum, bootstrap
 from zhurnal_curriculum.config import CurriculumSettings
 from zhurnal_curriculum.service_layer import handlers
 from zhurnal_kit import runtime
-from zhurnal_kit.auth import current_caller
 
 
 class CurriculumServicer(curriculum_pb2_grpc.CurriculumServiceServicer):
@@ -23,7 +22,7 @@ class CurriculumServicer(curriculum_pb2_grpc.CurriculumServiceServicer):
         self, request: pb.GetInstitutionCalendarRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetInstitutionCalendarResponse:
         item = await handlers.get_institution_calendar(
-            self._app.uow(), current_caller.get(), request.institution_id
+            self._app.uow(), self._app.authorizer, request.institution_id
         )
         return pb.GetInstitutionCalendarResponse(
             institution_id=item.institution_id, code=item.code, time_zone=item.time_zone

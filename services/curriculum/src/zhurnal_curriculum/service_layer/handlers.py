@@ -6,9 +6,9 @@ from zhurnal.common.v1.envelope_pb2 import EventEnvelope
 from zhurnal.identity.v1 import events_pb2 as identity_events
 from zhurnal_curriculum.domain.institutions import InstitutionCalendar
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
-from zhurnal_kit.auth import Caller
+from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.db import UnitOfWork
-from zhurnal_kit.errors import NotFound, Unauthenticated
+from zhurnal_kit.errors import NotFound
 from zhurnal_kit.events import unpack
 
 
@@ -23,17 +23,18 @@ async def on_institution_created(uow: UnitOfWork, env: EventEnvelope) -> None:
 
 
 async def get_institution_calendar(
-    uow: CurriculumUnitOfWork, caller: Caller, institution_id: str
+    uow: CurriculumUnitOfWork, authorizer: Authorizer, institution_id: str
 ) -> InstitutionCalendar:
-    """What the schedule knows of an institution."""
-    if not caller.subject:
-        raise Unauthenticated("sign in first")
+    """What the schedule knows of an institution (to those who may read its curriculum)."""
+    await authorizer.require(CURRICULUM_READ, institution_id=institution_id)
     async with uow:
         item = await uow.institutions.get(institution_id)
     if item is None:
         raise NotFound(f"curriculum knows no institution {institution_id!r}")
     return item
 
+
+CURRICULUM_READ = "curriculum.read"
 
 HANDLERS = {
     identity_events.InstitutionCreated.DESCRIPTOR.full_name: on_institution_created,
