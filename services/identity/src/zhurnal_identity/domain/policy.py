@@ -151,7 +151,11 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
 
 @dataclass(frozen=True)
 class Resource:
-    """What an action is about, as the service that owns it describes it."""
+    """What an action is about, as the service that owns it describes it.
+
+    A resource of no institution (a new institution, district-wide lists, district role
+    bindings) is reached by district scopes only.
+    """
 
     institution_id: str = ""
     person_id: str = ""

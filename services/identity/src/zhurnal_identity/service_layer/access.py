@@ -149,7 +149,7 @@ async def grant_access(
         require(
             me,
             policy.ACCESS_MANAGE,
-            policy.Resource(institution_id=command.institution_id or "*district*"),
+            policy.Resource(institution_id=command.institution_id),
             now,
         )
         if command.role.is_district and not any(
@@ -205,7 +205,7 @@ async def revoke_access(
         require(
             me,
             policy.ACCESS_MANAGE,
-            policy.Resource(institution_id=binding.institution_id or "*district*"),
+            policy.Resource(institution_id=binding.institution_id),
             now,
         )
         if binding.ended_at is not None:
@@ -261,7 +261,7 @@ async def personal_data_log(
         require(
             me,
             policy.PD_LOG_READ,
-            policy.Resource(institution_id=institution_id or "*district*"),
+            policy.Resource(institution_id=institution_id),
             now,
         )
         return await uow.personal_data_log.entries(

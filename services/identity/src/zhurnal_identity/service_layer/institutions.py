@@ -40,7 +40,7 @@ async def register_institution(
     now = utcnow()
     async with uow:
         me = await resolve(uow, caller, now)
-        require(me, policy.INSTITUTION_MANAGE, policy.Resource(institution_id="*new*"), now)
+        require(me, policy.INSTITUTION_MANAGE, policy.Resource(), now)
         if earlier := await recall(uow.session, "register_institution", command.idempotency_key):
             found = await uow.institutions.get(earlier.decode())
             assert found is not None, "an idempotency record points at a missing institution"

@@ -332,7 +332,7 @@ async def dismiss(
             require(
                 me,
                 policy.PERSON_MANAGE,
-                policy.Resource(institution_id=institution_id or "*none*"),
+                policy.Resource(institution_id=institution_id),
                 now,
             )
     # Keycloak first: access must end at once even if what follows fails (then retry).
