@@ -174,4 +174,3 @@ def transfer(
 def roster(enrolments: list[Enrolment], group_id: str, day: date) -> list[str]:
     """The students of a group on a day."""
     return [e.student_id for e in enrolments if e.group_id == group_id and e.active_on(day)]
-
