@@ -20,8 +20,10 @@ write_prometheus_targets() {
 [
   {"targets": ["127.0.0.1:9101"], "labels": {"service": "identity", "process": "grpc"}},
   {"targets": ["127.0.0.1:9111"], "labels": {"service": "identity", "process": "relay"}},
+  {"targets": ["127.0.0.1:9131"], "labels": {"service": "identity", "process": "scheduler"}},
   {"targets": ["127.0.0.1:9102"], "labels": {"service": "curriculum", "process": "grpc"}},
   {"targets": ["127.0.0.1:9122"], "labels": {"service": "curriculum", "process": "consumers"}},
+  {"targets": ["127.0.0.1:9112"], "labels": {"service": "curriculum", "process": "relay"}},
   {"targets": ["127.0.0.1:9103"], "labels": {"service": "journal", "process": "grpc"}},
   {"targets": ["127.0.0.1:9104"], "labels": {"service": "reporting", "process": "grpc"}},
   {"targets": ["127.0.0.1:9105"], "labels": {"service": "backup", "process": "grpc"}},

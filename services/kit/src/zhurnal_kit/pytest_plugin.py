@@ -258,6 +258,7 @@ def _specs(
         ("identity-scheduler", "zhurnal_identity.entrypoints.scheduler", "identity"),
         ("curriculum", "zhurnal_curriculum.entrypoints.grpc_server", "curriculum"),
         ("curriculum-consumers", "zhurnal_curriculum.entrypoints.consumers", "curriculum"),
+        ("curriculum-relay", "zhurnal_curriculum.entrypoints.relay", "curriculum"),
         ("journal", "zhurnal_journal.entrypoints.grpc_server", "journal"),
         ("reporting", "zhurnal_reporting.entrypoints.grpc_server", "reporting"),
         ("backup", "zhurnal_backup.entrypoints.grpc_server", "backup"),

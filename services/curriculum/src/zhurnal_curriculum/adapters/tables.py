@@ -1,6 +1,19 @@
 """The curriculum database's tables (migrations/ creates them)."""
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
 
 metadata = MetaData()
 
@@ -13,4 +26,41 @@ institution_calendar = Table(
     Column("time_zone", String(64), nullable=False),
     Column("source_event_id", String(36), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+study_year = Table(
+    "study_year",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("institution_id", String(36), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date, nullable=False),
+    Column("working_days", ARRAY(Integer), nullable=False),
+    Column("extra_working_days", ARRAY(Date), nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("institution_id", "name", name="study_year_name_unique"),
+)
+
+study_period = Table(
+    "study_period",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("study_year_id", String(36), ForeignKey("study_year.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(36), nullable=False, server_default=""),
+)
+
+holiday = Table(
+    "holiday",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("study_year_id", String(36), ForeignKey("study_year.id"), nullable=False, index=True),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date, nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
 )

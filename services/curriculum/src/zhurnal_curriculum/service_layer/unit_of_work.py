@@ -1,6 +1,9 @@
 """The curriculum unit of work."""
 
-from zhurnal_curriculum.adapters.repositories import InstitutionCalendarRepository
+from zhurnal_curriculum.adapters.repositories import (
+    InstitutionCalendarRepository,
+    StudyYearRepository,
+)
 from zhurnal_kit.db import UnitOfWork
 
 
@@ -8,6 +11,8 @@ class CurriculumUnitOfWork(UnitOfWork):
     """Repositories of the curriculum database, bound to one session."""
 
     institutions: InstitutionCalendarRepository
+    study_years: StudyYearRepository
 
     def _bind(self) -> None:
         self.institutions = InstitutionCalendarRepository(self.session)
+        self.study_years = StudyYearRepository(self.session)
