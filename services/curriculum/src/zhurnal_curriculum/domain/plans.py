@@ -10,21 +10,20 @@ lesson an hour, so the journal can suggest the planned topic of each lesson.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 import uuid
-import warnings
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from itertools import islice
-from typing import Any, Literal
+from typing import Literal
 
+from zhurnal_kit import spreadsheet
 from zhurnal_kit.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from zhurnal_kit.spreadsheet import Cell, Column, Header, Row, is_empty, value_key
+from zhurnal_kit.spreadsheet import ImportProblem as ImportProblem  # the type of its problems
+from zhurnal_kit.spreadsheet import cell_text as _text
 
 MAX_TOPIC = 500
 MIN_TOPIC_HOURS, MAX_TOPIC_HOURS = 1, 20
@@ -34,7 +33,7 @@ MAX_TOPICS = 2000
 MAX_XLSX_UNPACKED = 32 * 1024 * 1024
 # Rows above the header (a title such as «КТП по математике, 7А») are skipped; the header is
 # looked for among the first few non-empty rows.
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = spreadsheet.HEADER_SEARCH_ROWS
 
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
@@ -412,17 +411,6 @@ def topics_without_lessons(plan: LessonPlan, lesson_count: int) -> list[PlanTopi
 
 
 @dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file: line as a spreadsheet numbers it (header = 1)."""
-
-    line: int
-    # The column's header as written in the file; for a missing column its Russian name;
-    # empty when the problem is the whole row or file.
-    column: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class PlanImport:
     """The parsed file: ``topics`` (numbered 1..n) only when ``problems`` is empty."""
 
@@ -459,18 +447,16 @@ def parse_plan_file(content: bytes, fmt: Literal["csv", "xlsx"]) -> PlanImport:
     (BOM or not), Windows-1251 or UTF-16; ';', ',' or tab. XLSX: the first sheet.
     """
     try:
-        if not content.strip():
-            return _fatal("Файл пуст.")
-        if content.startswith(_XLS_MAGIC):
-            return _fatal(_LEGACY_XLS)
-        # A workbook uploaded as CSV is still a workbook: trust the bytes over the label.
-        if fmt == "xlsx" or content.startswith(_ZIP_MAGIC):
-            if not content.startswith(_ZIP_MAGIC):
-                return _fatal(_NOT_XLSX)
-            rows = _xlsx_rows(content)
-        else:
-            rows = _csv_rows(content)
-    except _UnreadableError as error:
+        # A workbook uploaded as CSV is still a workbook: the bytes win over the label. Topics
+        # often hold commas: the delimiter is the one that shows the most of our headers.
+        rows = spreadsheet.read_rows(
+            content,
+            fmt,
+            max_unpacked=MAX_XLSX_UNPACKED,
+            too_large="Книга слишком велика для плана: проверьте файл.",
+            known_headers=_ALIASES,
+        )
+    except spreadsheet.UnreadableError as error:
         return _fatal(error.reason, error.line)
     return _Parser().parse(rows)
 
@@ -478,17 +464,10 @@ def parse_plan_file(content: bytes, fmt: Literal["csv", "xlsx"]) -> PlanImport:
 # --- columns and values --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Column:
-    field: str
-    label: str  # Russian, for messages about a missing column
-    aliases: tuple[str, ...]
-
-
 _COLUMNS = {
     column.field: column
     for column in (
-        _Column(
+        Column(
             "order",
             "№",
             (
@@ -510,7 +489,7 @@ _COLUMNS = {
                 "lesson number",
             ),
         ),
-        _Column(
+        Column(
             "text",
             "Тема",
             (
@@ -525,7 +504,7 @@ _COLUMNS = {
                 "title",
             ),
         ),
-        _Column(
+        Column(
             "hours",
             "Часы",
             (
@@ -542,7 +521,7 @@ _COLUMNS = {
                 "h",
             ),
         ),
-        _Column(
+        Column(
             "kind",
             "Вид занятия",
             (
@@ -564,24 +543,11 @@ _COLUMNS = {
 _REQUIRED = ("text", "hours")
 
 
-def _header_key(text: str) -> str:
-    """'Кол-во часов (всего)*' -> 'кол-во часов': case, ё, hints and marks ignored."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    text = re.sub(r"\(.*?\)|\[.*?\]|[*:.]", " ", text)
-    return " ".join(text.replace("_", " ").split())
-
-
-_ALIASES = {
-    _header_key(alias): column.field for column in _COLUMNS.values() for alias in column.aliases
-}
-
-
-def _value_key(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").replace(".", " ").split())
+_ALIASES = spreadsheet.aliases_of(_COLUMNS.values())
 
 
 _KINDS = {
-    _value_key(alias): kind
+    value_key(alias): kind
     for kind, aliases in {
         LessonKind.LESSON: ("урок", "занятие", "lesson"),
         LessonKind.PRACTICAL: (
@@ -601,15 +567,6 @@ _KINDS = {
     for alias in aliases
 }
 
-_LEGACY_XLS = (
-    "Файл в старом формате Excel 97–2003 (.xls). Сохраните его как «Книга Excel (.xlsx)» "
-    "или «CSV (разделители — точки с запятой)» и загрузите снова."
-)
-_NOT_XLSX = "Файл не является книгой Excel (.xlsx) или повреждён."
-_NOT_CSV = (
-    "Файл не похож на таблицу CSV. Сохраните таблицу как «CSV (разделители — точки с "
-    "запятой)» или «Книга Excel (.xlsx)»."
-)
 _KIND_LIST = "урок, практическая работа, экскурсия, соревнование или другое"
 _TOTAL = re.compile(r"^(итого|всего)\b", re.IGNORECASE)
 _ORDER = re.compile(r"(\d+)(?:\s*[-–—]\s*(\d+))?")
@@ -629,142 +586,9 @@ def _not_russian(what: str, text: str) -> str:
 
 # --- reading -------------------------------------------------------------------------------
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-Cell = str | int | float | date
-Row = tuple[int, list[Cell]]
-
-
-class _UnreadableError(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line, self.reason = line, reason
-
 
 def _fatal(reason: str, line: int = 1) -> PlanImport:
     return PlanImport(problems=[ImportProblem(line, "", reason)])
-
-
-def _decode(content: bytes) -> str:
-    # UTF-16 with a BOM is Excel's «Unicode text»; Windows-1251 is «CSV (разделители — точки
-    # с запятой)» on a Russian Windows; the rest is UTF-8, with or without a BOM.
-    try:
-        if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return content.decode("utf-16")
-        try:
-            return content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return content.decode("cp1251")
-    except UnicodeDecodeError:
-        raise _UnreadableError(1, _NOT_CSV) from None
-
-
-def _delimiter(text: str) -> str:
-    """';', tab or ',': the one that shows the most of our headers, then the most cells.
-
-    Topics often hold commas, so counting separators alone could take ',' in a ';' file.
-    """
-    head = list(islice((line for line in io.StringIO(text) if line.strip()), HEADER_SEARCH_ROWS))
-    best, best_score = ";", (-1, -1)
-    for candidate in (";", "\t", ","):
-        try:
-            records = list(csv.reader(head, delimiter=candidate))
-        except csv.Error:
-            continue
-        score = (
-            max((_recognized(record) for record in records), default=0),
-            max((len(record) for record in records), default=0),
-        )
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
-
-
-def _csv_rows(content: bytes) -> Iterator[Row]:
-    text = _decode(content)
-    if _CONTROL.search(text):
-        raise _UnreadableError(1, _NOT_CSV)
-    return _records(text, _delimiter(text))
-
-
-def _records(text: str, delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            yield number, list(record)
-    except csv.Error as error:
-        raise _UnreadableError(
-            number + 1, f"Строка не читается как CSV ({error}): проверьте кавычки."
-        ) from None
-
-
-def _xlsx_rows(content: bytes) -> Iterator[Row]:
-    import openpyxl  # type: ignore[import-untyped]  # imported here: only XLSX needs it
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED:
-            raise _UnreadableError(1, "Книга слишком велика для плана: проверьте файл.")
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it skips (validation, styles): none matter here.
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except _UnreadableError:
-        raise
-    except Exception:  # any of openpyxl's ways of saying "not a workbook"
-        raise _UnreadableError(1, _NOT_XLSX) from None
-    if not book.worksheets:
-        book.close()
-        raise _UnreadableError(1, "В книге нет ни одного листа.")
-    return _sheet_rows(book)
-
-
-def _sheet_rows(book: Any) -> Iterator[Row]:
-    number = 0
-    try:
-        sheet = book.worksheets[0]
-        # Some programs write wrong dimensions; without them every row is read.
-        sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, [_cell(value) for value in values]
-    except Exception:  # a damaged sheet part
-        raise _UnreadableError(number + 1, _NOT_XLSX) from None
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> Cell:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, date | str | int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    return str(value)
-
-
-def _text(cell: Cell) -> str:
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, date):
-        return cell.strftime("%d.%m.%Y")
-    return str(cell)
-
-
-def _is_empty(cells: list[Cell]) -> bool:
-    return all(not _text(cell) for cell in cells)
-
-
-def _recognized(cells: Sequence[Cell]) -> int:
-    return sum(1 for cell in cells if _header_key(_text(cell)) in _ALIASES)
 
 
 def _is_int(value: object) -> bool:
@@ -794,19 +618,19 @@ class _Parser:
         self.lines = 0
         self.index: dict[str, int] = {}  # field -> cell index
         self.columns: dict[str, str] = {}  # field -> header as written
-        self.positions: dict[str, int] = {}  # header as written -> cell index, for sorting
         self.ignored: list[str] = []
         self.width = 0
+        self.header = Header()
         self.numbers: dict[int, int] = {}  # lesson or topic number -> line claiming it
         self.totals: list[tuple[int, str, int]] = []  # (line, word, hours) of «Итого» rows
 
     def parse(self, rows: Iterator[Row]) -> PlanImport:
         try:
             self._parse(rows)
-        except _UnreadableError as error:
+        except spreadsheet.UnreadableError as error:
             # What was read so far is still reported; the rest of the file is not.
             self._problem(error.line, "", error.reason)
-        self.problems.sort(key=lambda p: (p.line, self._position(p.column)))
+        self.problems.sort(key=lambda p: (p.line, self.header.position(p.column)))
         ok = not self.problems
         ordered = sorted(self.rows, key=lambda row: row.start or 0) if ok else []
         return PlanImport(
@@ -817,13 +641,6 @@ class _Parser:
             columns=self.columns,
             ignored_columns=self.ignored,
         )
-
-    def _position(self, column: str) -> int:
-        if column in self.positions:
-            return self.positions[column]
-        if match := re.fullmatch(r"столбец (\d+)", column):
-            return int(match.group(1)) - 1
-        return -1
 
     def _parse(self, rows: Iterator[Row]) -> None:
         header = self._header(rows)
@@ -841,7 +658,7 @@ class _Parser:
                 "в заголовке).",
             )
         for line, cells in rest:
-            if _is_empty(cells):
+            if is_empty(cells):
                 continue
             self.lines += 1
             if self.lines > MAX_TOPICS:
@@ -864,40 +681,14 @@ class _Parser:
         self.problems.append(ImportProblem(line, column, reason))
 
     def _header(self, rows: Iterator[Row]) -> tuple[int, Iterator[Row]] | None:
-        seen: list[Row] = []
-        for line, cells in rows:
-            if _is_empty(cells):
-                continue
-            seen.append((line, cells))
-            if _recognized(cells) >= 2 or len(seen) == HEADER_SEARCH_ROWS:
-                break
-        if not seen:
+        found = Header.find(rows, _COLUMNS)
+        if found is None:
             return None
-        at = next((i for i, (_, cells) in enumerate(seen) if _recognized(cells) >= 2), 0)
-        line, cells = seen[at]
-        self._read_header(line, cells)
-        return line, _chain(seen[at + 1 :], rows)
-
-    def _read_header(self, line: int, cells: list[Cell]) -> None:
-        titles = [_text(cell) for cell in cells]
-        self.width = max((i + 1 for i, title in enumerate(titles) if title), default=0)
-        for i, title in enumerate(titles[: self.width]):
-            if not title:
-                self.ignored.append(f"столбец {i + 1}")
-                continue
-            self.positions.setdefault(title, i)
-            name = _ALIASES.get(_header_key(title))
-            if name is None:
-                self.ignored.append(title)
-            elif name in self.index:
-                self._problem(
-                    line,
-                    title,
-                    f"Столбец «{title}» повторяет столбец «{self.columns[name]}» "
-                    f"(оба — «{_COLUMNS[name].label}»): оставьте один.",
-                )
-            else:
-                self.index[name], self.columns[name] = i, title
+        self.header, rest = found
+        self.index, self.columns = self.header.index, self.header.columns
+        self.width, self.ignored = self.header.width, self.header.ignored
+        self.problems += self.header.problems
+        return self.header.line, rest
 
     def _row(self, line: int, cells: list[Cell]) -> None:
         values = {name: cells[i] if i < len(cells) else "" for name, i in self.index.items()}
@@ -906,16 +697,13 @@ class _Parser:
         def bad(name: str, reason: str) -> None:
             problems.append((self.columns[name], reason))
 
-        for i in range(self.width, len(cells)):
-            if text := _text(cells[i]):
-                problems.append(
-                    (
-                        f"столбец {i + 1}",
-                        f"Значение «{text}» стоит в столбце {i + 1}, у которого нет заголовка: "
-                        "в строке больше ячеек, чем столбцов в заголовке. Если в теме есть "
-                        "запятая или точка с запятой, возьмите тему в кавычки.",
-                    )
-                )
+        problems += [
+            (
+                column,
+                reason + " Если в теме есть запятая или точка с запятой, возьмите тему в кавычки.",
+            )
+            for column, reason in self.header.overflow(cells)
+        ]
         text = tidy_topic(_text(values["text"]))
         order_text = _text(values.get("order", ""))
         if _TOTAL.match(text) and not order_text:
@@ -954,7 +742,7 @@ class _Parser:
             )
         kind = LessonKind.LESSON
         if kind_text := _text(values.get("kind", "")):
-            found = _KINDS.get(_value_key(kind_text))
+            found = _KINDS.get(value_key(kind_text))
             if found is None:
                 bad("kind", f"Неизвестный вид занятия «{kind_text}»: укажите {_KIND_LIST}.")
             else:
@@ -1015,8 +803,3 @@ def _parse_hours(cell: Cell) -> int | str:
     if not MIN_TOPIC_HOURS <= hours <= MAX_TOPIC_HOURS:
         return f"На тему {hours} ч: {rule}."
     return hours
-
-
-def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
-    yield from first
-    yield from rest

@@ -10,15 +10,10 @@ with ImportPlan.directory_problems, so that those problems read the same way.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -30,7 +25,21 @@ from zhurnal_identity.domain.people import (
     normalize_name,
     validate_login,
 )
+from zhurnal_kit import spreadsheet
 from zhurnal_kit.errors import InvalidArgument
+from zhurnal_kit.spreadsheet import (
+    Cell,
+    Column,
+    Header,
+    Row,
+    UnreadableError,
+    aliases_of,
+    is_empty,
+    value_key,
+)
+from zhurnal_kit.spreadsheet import ImportProblem as ImportProblem  # the type of its problems
+from zhurnal_kit.spreadsheet import cell_text as _text
+from zhurnal_kit.spreadsheet import show_date as _show
 
 MAX_LINES = 20_000
 # Larger unpacked workbooks are refused before openpyxl reads them (a zip bomb is small).
@@ -38,7 +47,7 @@ MAX_XLSX_UNPACKED = 64 * 1024 * 1024
 MAX_POSITION = 200
 # Rows above the header (a title such as «Список сотрудников») are skipped; the header is
 # looked for among the first few non-empty rows.
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = spreadsheet.HEADER_SEARCH_ROWS
 EARLIEST_DATE = date(1900, 1, 1)
 
 
@@ -49,17 +58,6 @@ class StaffRole(StrEnum):
     DEPUTY = "deputy"
     DIRECTOR = "director"
     ADMINISTRATOR = "administrator"
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file: line as a spreadsheet numbers it (header = 1)."""
-
-    line: int
-    # The column's header as written in the file; for a missing column its Russian name;
-    # empty when the problem is the whole file.
-    column: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -167,53 +165,46 @@ def parse_people_file(content: bytes, fmt: Literal["csv", "xlsx"], *, today: dat
     keep their numbers but are not counted in ``lines``). ``today`` bounds birth dates and
     is the default employment start.
     """
-    if not content.strip():
-        return _fatal(1, "Файл пуст.")
-    if content.startswith(_XLS_MAGIC):
-        return _fatal(1, _LEGACY_XLS)
-    # A workbook uploaded as CSV is still a workbook: trust the bytes over the label.
-    if fmt == "xlsx" or content.startswith(_ZIP_MAGIC):
-        if not content.startswith(_ZIP_MAGIC):
-            return _fatal(1, _NOT_XLSX)
-        rows = _xlsx_rows(content)
-    else:
-        rows = _csv_rows(content)
+    try:
+        # A workbook uploaded as CSV is still a workbook: the bytes win over the label.
+        rows = spreadsheet.read_rows(
+            content,
+            fmt,
+            max_unpacked=MAX_XLSX_UNPACKED,
+            too_large="Книга слишком велика: разделите её на несколько файлов.",
+            known_headers=_ALIASES,
+        )
+    except UnreadableError as error:
+        return _fatal(error.line, error.reason)
     return _Parser(today).parse(rows)
 
 
 # --- columns -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Column:
-    field: str
-    label: str  # Russian, for messages about a missing column
-    aliases: tuple[str, ...]
-
-
-COLUMNS: dict[str, _Column] = {
+COLUMNS: dict[str, Column] = {
     column.field: column
     for column in (
-        _Column("kind", "Тип", ("kind", "type", "тип", "вид", "категория", "кто")),
-        _Column("last_name", "Фамилия", ("last name", "lastname", "surname", "фамилия")),
-        _Column("first_name", "Имя", ("first name", "firstname", "given name", "имя")),
-        _Column("patronymic", "Отчество", ("patronymic", "middle name", "отчество")),
-        _Column("login", "Логин", ("login", "username", "user name", "логин")),
-        _Column(
+        Column("kind", "Тип", ("kind", "type", "тип", "вид", "категория", "кто")),
+        Column("last_name", "Фамилия", ("last name", "lastname", "surname", "фамилия")),
+        Column("first_name", "Имя", ("first name", "firstname", "given name", "имя")),
+        Column("patronymic", "Отчество", ("patronymic", "middle name", "отчество")),
+        Column("login", "Логин", ("login", "username", "user name", "логин")),
+        Column(
             "birth_date",
             "Дата рождения",
             ("birth date", "birthdate", "date of birth", "дата рождения"),
         ),
-        _Column(
+        Column(
             "email",
             "Эл. почта",
             ("email", "e-mail", "e mail", "почта", "эл почта", "электронная почта"),
         ),
-        _Column("phone", "Телефон", ("phone", "telephone", "телефон", "тел", "номер телефона")),
-        _Column("address", "Адрес", ("address", "адрес")),
-        _Column("position", "Должность", ("position", "job title", "должность")),
-        _Column("role", "Роль", ("role", "роль")),
-        _Column(
+        Column("phone", "Телефон", ("phone", "telephone", "телефон", "тел", "номер телефона")),
+        Column("address", "Адрес", ("address", "адрес")),
+        Column("position", "Должность", ("position", "job title", "должность")),
+        Column("role", "Роль", ("role", "роль")),
+        Column(
             "employment_start",
             "Дата приёма",
             (
@@ -224,7 +215,7 @@ COLUMNS: dict[str, _Column] = {
                 "дата приема на работу",
             ),
         ),
-        _Column("children", "Дети", ("children", "дети", "логины детей", "ребенок")),
+        Column("children", "Дети", ("children", "дети", "логины детей", "ребенок")),
     )
 }
 REQUIRED = ("kind", "last_name", "first_name", "login")
@@ -237,24 +228,11 @@ REQUIRED_FOR = {
 STAFF_ONLY = ("position", "role", "employment_start")
 
 
-def _header_key(text: str) -> str:
-    """'Дата приёма (дд.мм.гггг)*' -> 'дата приема': case, ё, hints and marks ignored."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    text = re.sub(r"\(.*?\)|\[.*?\]|[*:.]", " ", text)
-    return " ".join(text.replace("_", " ").split())
-
-
-_ALIASES = {
-    _header_key(alias): column.field for column in COLUMNS.values() for alias in column.aliases
-}
-
-
-def _value_key(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").replace(".", " ").split())
+_ALIASES = aliases_of(COLUMNS.values())
 
 
 _KINDS = {
-    _value_key(alias): kind
+    value_key(alias): kind
     for kind, aliases in {
         PersonKind.STAFF: ("staff", "employee", "сотрудник", "работник"),
         PersonKind.STUDENT: (
@@ -283,7 +261,7 @@ _KINDS = {
     for alias in aliases
 }
 _ROLES = {
-    _value_key(alias): role
+    value_key(alias): role
     for role, aliases in {
         StaffRole.TEACHER: ("teacher", "учитель", "педагог", "преподаватель"),
         StaffRole.DEPUTY: (
@@ -312,15 +290,6 @@ _KIND_NAMES = {
 
 # --- reasons -------------------------------------------------------------------------------
 
-_LEGACY_XLS = (
-    "Файл в старом формате Excel 97–2003 (.xls). Сохраните его как «Книга Excel (.xlsx)» "
-    "или «CSV (разделители — точки с запятой)» и загрузите снова."
-)
-_NOT_XLSX = "Файл не является книгой Excel (.xlsx) или повреждён."
-_NOT_CSV = (
-    "Файл не похож на таблицу CSV. Сохраните таблицу как «CSV (разделители — точки с "
-    "запятой)» или «Книга Excel (.xlsx)»."
-)
 _LOGIN_RULE = (
     "нужно от 3 до 60 знаков — строчные латинские буквы, цифры, точка, «_» или «-», первой — буква"
 )
@@ -334,128 +303,12 @@ _NAME_REASONS = {
 
 # --- reading -------------------------------------------------------------------------------
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MIN_SERIAL, _MAX_SERIAL = 10_000, 2_958_466  # 18.05.1927 .. 31.12.9999
-
-Cell = str | date | int | float
-Row = tuple[int, list[Cell]]
-
-
-class _UnreadableError(Exception):
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(reason)
-        self.line, self.reason = line, reason
 
 
 def _fatal(line: int, reason: str) -> ImportPlan:
     return ImportPlan(problems=[ImportProblem(line, "", reason)])
-
-
-def _decode(content: bytes) -> str:
-    # Excel's «Unicode text» is UTF-16 with a BOM; «CSV (разделители — точки с запятой)» is
-    # Windows-1251 on a Russian Windows; everything else is UTF-8, with or without a BOM.
-    try:
-        if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return content.decode("utf-16")
-        try:
-            return content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return content.decode("cp1251")
-    except UnicodeDecodeError:
-        raise _UnreadableError(1, _NOT_CSV) from None
-
-
-def _delimiter(text: str) -> str:
-    """The separator that splits some of the first lines the most: ';', tab or ','."""
-    best, best_count = ";", 0
-    lines = (line for line in text.splitlines() if line.strip())
-    for _, line in zip(range(HEADER_SEARCH_ROWS), lines, strict=False):
-        for candidate in (";", "\t", ","):
-            count = line.count(candidate)
-            if count > best_count:
-                best, best_count = candidate, count
-    return best
-
-
-def _csv_rows(content: bytes) -> Iterator[Row]:
-    text = _decode(content)
-    if _CONTROL.search(text):
-        raise _UnreadableError(1, _NOT_CSV)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            yield number, list(record)
-    except csv.Error as error:
-        raise _UnreadableError(
-            number + 1, f"Строка не читается как CSV ({error}): проверьте кавычки."
-        ) from None
-
-
-def _xlsx_rows(content: bytes) -> Iterator[Row]:
-    import openpyxl  # type: ignore[import-untyped]  # imported here: only XLSX needs it
-
-    number = 0
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED:
-            raise _UnreadableError(1, "Книга слишком велика: разделите её на несколько файлов.")
-        with warnings.catch_warnings():
-            # openpyxl warns about parts it skips (validation, styles): none matter here.
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except _UnreadableError:
-        raise
-    except Exception:  # any of openpyxl's many ways of saying "not a workbook"
-        raise _UnreadableError(1, _NOT_XLSX) from None
-    try:
-        if not book.worksheets:
-            raise _UnreadableError(1, "В книге нет ни одного листа.")
-        sheet = book.worksheets[0]
-        # Some programs write wrong dimensions; without them every row is read.
-        sheet.reset_dimensions()
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            yield number, [_cell(value) for value in values]
-    except _UnreadableError:
-        raise
-    except Exception:  # a damaged sheet part
-        raise _UnreadableError(number + 1, _NOT_XLSX) from None
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> Cell:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date | str):
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-    return str(value)
-
-
-def _is_empty(cells: list[Cell]) -> bool:
-    return all(isinstance(cell, str) and not cell.strip() for cell in cells)
-
-
-def _text(cell: Cell) -> str:
-    if isinstance(cell, str):
-        return cell.strip()
-    if isinstance(cell, date):
-        return _show(cell)
-    return str(cell)
-
-
-def _show(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
 
 
 _DATE_RU = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
@@ -554,7 +407,7 @@ class _Parser:
         self.columns: dict[str, str] = {}  # field -> header as written
         self.width = 0
         self.ignored: list[str] = []
-        self.positions: dict[str, int] = {}  # header as written -> cell index, for sorting
+        self.header = Header()
         self.bad_lines: set[int] = set()
         # login -> (line, kind) of every row whose login and kind are readable.
         self.people: dict[str, list[tuple[int, PersonKind | None]]] = {}
@@ -565,7 +418,7 @@ class _Parser:
     def parse(self, rows: Iterable[Row]) -> ImportPlan:
         try:
             return self._parse(iter(rows))
-        except _UnreadableError as error:
+        except UnreadableError as error:
             # What was read so far is still reported; the rest of the file is not.
             self._problem(error.line, "", error.reason)
             return self._plan([])
@@ -579,7 +432,7 @@ class _Parser:
         for name in missing:
             self._problem(header_line, COLUMNS[name].label, _missing(name))
         for line, cells in rest:
-            if _is_empty(cells):
+            if is_empty(cells):
                 continue
             self.lines += 1
             if self.lines > MAX_LINES:
@@ -606,7 +459,7 @@ class _Parser:
 
     def _plan(self, external: list[ChildReference]) -> ImportPlan:
         # By line, then left to right as the columns stand in the file.
-        self.problems.sort(key=lambda p: (p.line, self._position(p.column)))
+        self.problems.sort(key=lambda p: (p.line, self.header.position(p.column)))
         return ImportPlan(
             lines=self.lines,
             rows=[row for row in self.rows if row.line not in self.bad_lines],
@@ -616,71 +469,30 @@ class _Parser:
             ignored_columns=self.ignored,
         )
 
-    def _position(self, column: str) -> int:
-        if column in self.positions:
-            return self.positions[column]
-        if match := re.fullmatch(r"столбец (\d+)", column):
-            return int(match.group(1)) - 1
-        return -1
-
     def _problem(self, line: int, column: str, reason: str) -> None:
         self.problems.append(ImportProblem(line, column, reason))
         self.bad_lines.add(line)
 
     def _header(self, rows: Iterator[Row]) -> tuple[int, Iterator[Row]] | None:
-        seen: list[Row] = []
-        for line, cells in rows:
-            if _is_empty(cells):
-                continue
-            seen.append((line, cells))
-            if self._recognized(cells) >= 2 or len(seen) == HEADER_SEARCH_ROWS:
-                break
-        if not seen:
+        found = Header.find(rows, COLUMNS)
+        if found is None:
             return None
-        at = next((i for i, (_, cells) in enumerate(seen) if self._recognized(cells) >= 2), 0)
-        line, cells = seen[at]
-        self._read_header(line, cells)
-        return line, _chain(seen[at + 1 :], rows)
-
-    @staticmethod
-    def _recognized(cells: list[Cell]) -> int:
-        return sum(1 for cell in cells if _header_key(_text(cell)) in _ALIASES)
-
-    def _read_header(self, line: int, cells: list[Cell]) -> None:
-        titles = [_text(cell) for cell in cells]
-        self.width = max((i + 1 for i, title in enumerate(titles) if title), default=0)
-        for i, title in enumerate(titles[: self.width]):
-            if not title:
-                self.ignored.append(f"столбец {i + 1}")  # no header: not ours either
-                continue
-            self.positions.setdefault(title, i)
-            name = _ALIASES.get(_header_key(title))
-            if name is None:
-                self.ignored.append(title)
-            elif name in self.index:
-                self._problem(
-                    line,
-                    title,
-                    f"Столбец «{title}» повторяет столбец «{self.columns[name]}» "
-                    f"(оба — «{COLUMNS[name].label}»): оставьте один.",
-                )
-            else:
-                self.index[name], self.columns[name] = i, title
+        self.header, rest = found
+        self.index, self.columns = self.header.index, self.header.columns
+        self.width, self.ignored = self.header.width, self.header.ignored
+        for problem in self.header.problems:
+            self._problem(problem.line, problem.column, problem.reason)
+        return self.header.line, rest
 
     def _row(self, line: int, cells: list[Cell]) -> None:
         check = _Line(self, cells)
         # Values past the header's last column: usually a separator inside an unquoted value
         # that shifted the rest of the row to the right.
-        for i in range(self.width, len(cells)):
-            if text := _text(cells[i]):
-                reason = (
-                    f"Значение «{text}» стоит в столбце {i + 1}, у которого нет заголовка: "
-                    "в строке больше ячеек, чем столбцов в заголовке."
-                )
-                if self.index.get("children") == self.width - 1:
-                    # Children separated by ';' in a ';' file, without quotes.
-                    reason += " Если это логины детей, перечислите их в одной ячейке через запятую."
-                check.problems.append((f"столбец {i + 1}", reason))
+        for column, reason in self.header.overflow(cells):
+            if self.index.get("children") == self.width - 1:
+                # Children separated by ';' in a ';' file, without quotes.
+                reason += " Если это логины детей, перечислите их в одной ячейке через запятую."
+            check.problems.append((column, reason))
         kind = check.kind()
         if kind is not None:
             self.kinds_seen.add(kind)
@@ -787,7 +599,7 @@ class _Line:
 
     def kind(self) -> PersonKind | None:
         text = self.text("kind")
-        kind = _KINDS.get(_value_key(text))
+        kind = _KINDS.get(value_key(text))
         if kind is None:
             self.bad(
                 "kind",
@@ -859,7 +671,7 @@ class _Line:
         text = self.text("role")
         if not text:
             return StaffRole.TEACHER
-        role = _ROLES.get(_value_key(text))
+        role = _ROLES.get(value_key(text))
         if role is None:
             self.bad(
                 "role",
@@ -915,8 +727,3 @@ class _Line:
 
 def _missing(name: str) -> str:
     return f"Нет обязательного столбца «{COLUMNS[name].label}»."
-
-
-def _chain(first: list[Row], rest: Iterator[Row]) -> Iterator[Row]:
-    yield from first
-    yield from rest
