@@ -7,7 +7,9 @@ from datetime import date
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from zhurnal.curriculum.v1 import calendar_pb2 as pb
+from zhurnal.curriculum.v1 import groups_pb2
 from zhurnal_curriculum.domain.calendar import PeriodStatus, StudyPeriod, StudyYear
+from zhurnal_curriculum.domain.groups import Enrolment, Group, GroupKind
 from zhurnal_kit.errors import invalid
 
 
@@ -54,4 +56,38 @@ def year_to_proto(year: StudyYear) -> pb.StudyYear:
         holidays=[
             pb.Holiday(starts=day(h.starts), ends=day(h.ends), name=h.name) for h in year.holidays
         ],
+    )
+
+
+GROUP_KIND_TO_PROTO = {
+    GroupKind.CLASS: groups_pb2.GROUP_KIND_CLASS,
+    GroupKind.ASSOCIATION: groups_pb2.GROUP_KIND_ASSOCIATION,
+}
+GROUP_KIND_FROM_PROTO = {v: k for k, v in GROUP_KIND_TO_PROTO.items()}
+
+
+def group_to_proto(item: Group) -> groups_pb2.Group:
+    """The contract's view of a group."""
+    return groups_pb2.Group(
+        id=item.id,
+        institution_id=item.institution_id,
+        study_year_id=item.study_year_id,
+        name=item.name,
+        kind=GROUP_KIND_TO_PROTO[item.kind],
+        years_of_study=sorted(item.years_of_study),
+        starts=day(item.starts),
+        ends=day(item.ends) if item.ends else None,
+    )
+
+
+def enrolment_to_proto(item: Enrolment) -> groups_pb2.Enrolment:
+    """The contract's view of an enrolment record."""
+    return groups_pb2.Enrolment(
+        id=item.id,
+        group_id=item.group_id,
+        student_id=item.student_id,
+        joined=day(item.joined),
+        join_reason=item.join_reason,
+        left=day(item.left) if item.left else None,
+        leave_reason=item.leave_reason,
     )

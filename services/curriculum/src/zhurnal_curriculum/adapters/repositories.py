@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhurnal_curriculum.adapters.tables import (
+    enrolment,
+    group,
     holiday,
     institution_calendar,
     study_period,
     study_year,
 )
 from zhurnal_curriculum.domain.calendar import Holiday, PeriodStatus, StudyPeriod, StudyYear
+from zhurnal_curriculum.domain.groups import Enrolment, Group, GroupKind
 from zhurnal_curriculum.domain.institutions import InstitutionCalendar
 
 
@@ -150,3 +156,118 @@ class StudyYearRepository:
                     for h in year.holidays
                 ],
             )
+
+
+def _group(row: Any) -> Group:
+    return Group(
+        id=row.id,
+        institution_id=row.institution_id,
+        study_year_id=row.study_year_id,
+        name=row.name,
+        kind=GroupKind(row.kind),
+        years_of_study=frozenset(row.years_of_study),
+        starts=row.starts,
+        ends=row.ends,
+    )
+
+
+def _enrolment(row: Any) -> Enrolment:
+    return Enrolment(
+        id=row.id,
+        group_id=row.group_id,
+        student_id=row.student_id,
+        joined=row.joined,
+        join_reason=row.join_reason,
+        left=row.left,
+        leave_reason=row.leave_reason,
+    )
+
+
+class GroupRepository:
+    """Groups and their enrolment records."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, item: Group) -> None:
+        """Stage a new group."""
+        await self._session.execute(
+            group.insert().values(
+                id=item.id,
+                institution_id=item.institution_id,
+                study_year_id=item.study_year_id,
+                name=item.name,
+                kind=item.kind.value,
+                years_of_study=sorted(item.years_of_study),
+                starts=item.starts,
+                ends=item.ends,
+            )
+        )
+
+    async def get(self, group_id: str) -> Group | None:
+        """One group."""
+        row = (await self._session.execute(select(group).where(group.c.id == group_id))).first()
+        return _group(row) if row else None
+
+    async def of_year(self, study_year_id: str) -> list[Group]:
+        """The groups of a study year by name."""
+        rows = (
+            await self._session.execute(
+                select(group).where(group.c.study_year_id == study_year_id).order_by(group.c.name)
+            )
+        ).all()
+        return [_group(r) for r in rows]
+
+    async def enrolments_of(self, student_id: str, group_id: str) -> list[Enrolment]:
+        """A student's enrolment records in a group (history included)."""
+        rows = (
+            await self._session.execute(
+                select(enrolment).where(
+                    enrolment.c.student_id == student_id, enrolment.c.group_id == group_id
+                )
+            )
+        ).all()
+        return [_enrolment(r) for r in rows]
+
+    async def enrolment(self, enrolment_id: str, *, for_update: bool = False) -> Enrolment | None:
+        """One enrolment record."""
+        query = select(enrolment).where(enrolment.c.id == enrolment_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).first()
+        return _enrolment(row) if row else None
+
+    async def add_enrolment(self, item: Enrolment) -> None:
+        """Stage a new enrolment record."""
+        await self._session.execute(
+            enrolment.insert().values(
+                id=item.id,
+                group_id=item.group_id,
+                student_id=item.student_id,
+                joined=item.joined,
+                join_reason=item.join_reason,
+                left=item.left,
+                leave_reason=item.leave_reason,
+            )
+        )
+
+    async def save_enrolment(self, item: Enrolment) -> None:
+        """Write back an ended enrolment."""
+        await self._session.execute(
+            enrolment.update()
+            .where(enrolment.c.id == item.id)
+            .values(left=item.left, leave_reason=item.leave_reason)
+        )
+
+    async def roster(self, group_id: str, day: date) -> list[str]:
+        """The students of a group on a day."""
+        rows = await self._session.scalars(
+            select(enrolment.c.student_id)
+            .where(
+                enrolment.c.group_id == group_id,
+                enrolment.c.joined <= day,
+                or_(enrolment.c.left.is_(None), enrolment.c.left >= day),
+            )
+            .order_by(enrolment.c.student_id)
+        )
+        return list(rows)

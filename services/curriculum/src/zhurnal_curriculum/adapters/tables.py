@@ -64,3 +64,29 @@ holiday = Table(
     Column("ends", Date, nullable=False),
     Column("name", String(200), nullable=False, server_default=""),
 )
+
+group = Table(
+    "student_group",  # "group" is an SQL keyword
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("institution_id", String(36), nullable=False),
+    Column("study_year_id", String(36), ForeignKey("study_year.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("years_of_study", ARRAY(Integer), nullable=False),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date),
+    UniqueConstraint("study_year_id", "name", name="group_name_unique"),
+)
+
+enrolment = Table(
+    "enrolment",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("group_id", String(36), ForeignKey("student_group.id"), nullable=False, index=True),
+    Column("student_id", String(36), nullable=False, index=True),
+    Column("joined", Date, nullable=False),
+    Column("join_reason", String(500), nullable=False),
+    Column("left", Date),
+    Column("leave_reason", String(500), nullable=False, server_default=""),
+)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import grpc
 
-from zhurnal.curriculum.v1 import calendar_pb2, calendar_pb2_grpc, curriculum_pb2_grpc
+from zhurnal.curriculum.v1 import (
+    calendar_pb2,
+    calendar_pb2_grpc,
+    curriculum_pb2_grpc,
+    groups_pb2,
+    groups_pb2_grpc,
+)
 from zhurnal.curriculum.v1 import curriculum_pb2 as pb
 from zhurnal_curriculum.bootstrap import Curriculum, bootstrap
 from zhurnal_curriculum.config import CurriculumSettings
 from zhurnal_curriculum.entrypoints.calendar_servicer import CalendarServicer
+from zhurnal_curriculum.entrypoints.groups_servicer import GroupServicer
 from zhurnal_curriculum.service_layer import handlers
 from zhurnal_kit import runtime
 
@@ -43,10 +50,12 @@ async def serve(settings: CurriculumSettings) -> None:
             lambda s: calendar_pb2_grpc.add_CalendarServiceServicer_to_server(
                 CalendarServicer(app), s
             ),
+            lambda s: groups_pb2_grpc.add_GroupServiceServicer_to_server(GroupServicer(app), s),
         ],
         service_names=[
             pb.DESCRIPTOR.services_by_name["CurriculumService"].full_name,
             calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"].full_name,
+            groups_pb2.DESCRIPTOR.services_by_name["GroupService"].full_name,
         ],
         verifier=app.verifier,
         on_close=app.close,

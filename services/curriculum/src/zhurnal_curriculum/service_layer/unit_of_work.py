@@ -1,6 +1,7 @@
 """The curriculum unit of work."""
 
 from zhurnal_curriculum.adapters.repositories import (
+    GroupRepository,
     InstitutionCalendarRepository,
     StudyYearRepository,
 )
@@ -12,7 +13,9 @@ class CurriculumUnitOfWork(UnitOfWork):
 
     institutions: InstitutionCalendarRepository
     study_years: StudyYearRepository
+    groups: GroupRepository
 
     def _bind(self) -> None:
+        self.groups = GroupRepository(self.session)
         self.institutions = InstitutionCalendarRepository(self.session)
         self.study_years = StudyYearRepository(self.session)
