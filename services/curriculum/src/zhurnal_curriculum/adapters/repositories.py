@@ -10,15 +10,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhurnal_curriculum.adapters.tables import (
+    curriculum_line,
     enrolment,
     group,
     holiday,
     institution_calendar,
+    load_line,
     study_period,
     study_year,
+    subject,
 )
 from zhurnal_curriculum.domain.calendar import Holiday, PeriodStatus, StudyPeriod, StudyYear
 from zhurnal_curriculum.domain.groups import Enrolment, Group, GroupKind
+from zhurnal_curriculum.domain.hours import CurriculumLine, LoadLine, Subject, SubjectKind
 from zhurnal_curriculum.domain.institutions import InstitutionCalendar
 
 
@@ -271,3 +275,96 @@ class GroupRepository:
             .order_by(enrolment.c.student_id)
         )
         return list(rows)
+
+
+class HoursRepository:
+    """Subjects, the curriculum and the teaching load of study years."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_subject(self, item: Subject, institution_id: str) -> None:
+        """Stage a new subject."""
+        await self._session.execute(
+            subject.insert().values(
+                id=item.id, institution_id=institution_id, name=item.name, kind=item.kind.value
+            )
+        )
+
+    async def subjects(self, institution_id: str) -> list[Subject]:
+        """The institution's subjects."""
+        rows = (
+            await self._session.execute(
+                select(subject).where(subject.c.institution_id == institution_id)
+            )
+        ).all()
+        return [Subject(r.id, r.name, SubjectKind(r.kind)) for r in rows]
+
+    async def replace_curriculum(self, year_id: str, lines: list[CurriculumLine]) -> None:
+        """The year's curriculum becomes ``lines``."""
+        await self._session.execute(
+            curriculum_line.delete().where(curriculum_line.c.study_year_id == year_id)
+        )
+        if lines:
+            await self._session.execute(
+                curriculum_line.insert(),
+                [
+                    {
+                        "study_year_id": year_id,
+                        "group_id": x.group_id,
+                        "subject_id": x.subject_id,
+                        "student_id": x.student_id,
+                        "hours": x.hours,
+                        "periods": dict(x.periods),
+                    }
+                    for x in lines
+                ],
+            )
+
+    async def replace_load(self, year_id: str, lines: list[LoadLine]) -> None:
+        """The year's teaching load becomes ``lines``."""
+        await self._session.execute(load_line.delete().where(load_line.c.study_year_id == year_id))
+        if lines:
+            await self._session.execute(
+                load_line.insert(),
+                [
+                    {
+                        "study_year_id": year_id,
+                        "teacher_id": x.teacher_id,
+                        "group_id": x.group_id,
+                        "subject_id": x.subject_id,
+                        "student_id": x.student_id,
+                        "subgroup": x.subgroup,
+                        "hours": x.hours,
+                    }
+                    for x in lines
+                ],
+            )
+
+    async def curriculum(self, year_id: str) -> list[CurriculumLine]:
+        """The year's curriculum."""
+        rows = (
+            await self._session.execute(
+                select(curriculum_line)
+                .where(curriculum_line.c.study_year_id == year_id)
+                .order_by(curriculum_line.c.id)
+            )
+        ).all()
+        return [
+            CurriculumLine(r.group_id, r.subject_id, r.hours, dict(r.periods), r.student_id)
+            for r in rows
+        ]
+
+    async def load(self, year_id: str) -> list[LoadLine]:
+        """The year's teaching load."""
+        rows = (
+            await self._session.execute(
+                select(load_line)
+                .where(load_line.c.study_year_id == year_id)
+                .order_by(load_line.c.id)
+            )
+        ).all()
+        return [
+            LoadLine(r.teacher_id, r.group_id, r.subject_id, r.hours, r.student_id, r.subgroup)
+            for r in rows
+        ]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -89,4 +90,39 @@ enrolment = Table(
     Column("join_reason", String(500), nullable=False),
     Column("left", Date),
     Column("leave_reason", String(500), nullable=False, server_default=""),
+)
+
+subject = Table(
+    "subject",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("institution_id", String(36), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    UniqueConstraint("institution_id", "name", name="subject_name_unique"),
+)
+
+curriculum_line = Table(
+    "curriculum_line",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("study_year_id", String(36), ForeignKey("study_year.id"), nullable=False, index=True),
+    Column("group_id", String(36), ForeignKey("student_group.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("student_id", String(36)),
+    Column("hours", Integer, nullable=False),
+    Column("periods", JSONB, nullable=False, server_default="{}"),
+)
+
+load_line = Table(
+    "load_line",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("study_year_id", String(36), ForeignKey("study_year.id"), nullable=False, index=True),
+    Column("teacher_id", String(36), nullable=False, index=True),
+    Column("group_id", String(36), ForeignKey("student_group.id"), nullable=False),
+    Column("subject_id", String(36), ForeignKey("subject.id"), nullable=False),
+    Column("student_id", String(36)),
+    Column("subgroup", String(50)),
+    Column("hours", Integer, nullable=False),
 )

@@ -10,12 +10,15 @@ from zhurnal.curriculum.v1 import (
     curriculum_pb2_grpc,
     groups_pb2,
     groups_pb2_grpc,
+    hours_pb2,
+    hours_pb2_grpc,
 )
 from zhurnal.curriculum.v1 import curriculum_pb2 as pb
 from zhurnal_curriculum.bootstrap import Curriculum, bootstrap
 from zhurnal_curriculum.config import CurriculumSettings
 from zhurnal_curriculum.entrypoints.calendar_servicer import CalendarServicer
 from zhurnal_curriculum.entrypoints.groups_servicer import GroupServicer
+from zhurnal_curriculum.entrypoints.hours_servicer import HoursServicer
 from zhurnal_curriculum.service_layer import handlers
 from zhurnal_kit import runtime
 
@@ -51,11 +54,13 @@ async def serve(settings: CurriculumSettings) -> None:
                 CalendarServicer(app), s
             ),
             lambda s: groups_pb2_grpc.add_GroupServiceServicer_to_server(GroupServicer(app), s),
+            lambda s: hours_pb2_grpc.add_HoursServiceServicer_to_server(HoursServicer(app), s),
         ],
         service_names=[
             pb.DESCRIPTOR.services_by_name["CurriculumService"].full_name,
             calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"].full_name,
             groups_pb2.DESCRIPTOR.services_by_name["GroupService"].full_name,
+            hours_pb2.DESCRIPTOR.services_by_name["HoursService"].full_name,
         ],
         verifier=app.verifier,
         on_close=app.close,

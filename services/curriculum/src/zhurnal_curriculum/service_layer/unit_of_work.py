@@ -2,6 +2,7 @@
 
 from zhurnal_curriculum.adapters.repositories import (
     GroupRepository,
+    HoursRepository,
     InstitutionCalendarRepository,
     StudyYearRepository,
 )
@@ -14,8 +15,10 @@ class CurriculumUnitOfWork(UnitOfWork):
     institutions: InstitutionCalendarRepository
     study_years: StudyYearRepository
     groups: GroupRepository
+    hours: HoursRepository
 
     def _bind(self) -> None:
+        self.hours = HoursRepository(self.session)
         self.groups = GroupRepository(self.session)
         self.institutions = InstitutionCalendarRepository(self.session)
         self.study_years = StudyYearRepository(self.session)

@@ -1,0 +1,118 @@
+"""Use cases on subjects, the curriculum and the teaching load of a study year (R-5)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+
+from zhurnal_curriculum.domain.calendar import StudyYear
+from zhurnal_curriculum.domain.hours import (
+    CurriculumLine,
+    LoadLine,
+    Mismatch,
+    Names,
+    Subject,
+    SubjectKind,
+    check_load,
+    validate_curriculum,
+    validate_load,
+)
+from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
+from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
+from zhurnal_kit.authorization import Authorizer
+from zhurnal_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound, invalid
+
+
+async def define_subject(
+    uow: CurriculumUnitOfWork,
+    authorizer: Authorizer,
+    *,
+    institution_id: str,
+    name: str,
+    kind: SubjectKind | None,
+) -> Subject:
+    """A subject or programme of an institution."""
+    await authorizer.require(CURRICULUM_MANAGE, institution_id=institution_id)
+    item = Subject.create(id=str(uuid.uuid4()), name=name, kind=kind or SubjectKind.SUBJECT)
+    async with uow:
+        if await uow.institutions.get(institution_id) is None:
+            raise invalid("institution_id", "is not known to the schedule yet")
+        await uow.hours.add_subject(item, institution_id)
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise AlreadyExists(
+                "a subject of that name exists",
+                [FieldViolation("name", "is already a subject of the institution")],
+            ) from None
+    return item
+
+
+async def _year(uow: CurriculumUnitOfWork, year_id: str) -> StudyYear:
+    year = await uow.study_years.get(year_id, for_update=True)
+    if year is None:
+        raise invalid("study_year_id", "is unknown")
+    return year
+
+
+async def _check_references(
+    uow: CurriculumUnitOfWork, year: StudyYear, lines: list[CurriculumLine] | list[LoadLine]
+) -> None:
+    """Every line names a group of the year and a subject of the institution."""
+    groups = {g.id for g in await uow.groups.of_year(year.id)}
+    subjects = {s.id for s in await uow.hours.subjects(year.institution_id)}
+    problems = []
+    for index, line in enumerate(lines):
+        if line.group_id not in groups:
+            problems.append(
+                FieldViolation(f"lines[{index}].group_id", "is not a group of this study year")
+            )
+        if line.subject_id not in subjects:
+            problems.append(
+                FieldViolation(f"lines[{index}].subject_id", "is not a subject of the institution")
+            )
+    if problems:
+        raise InvalidArgument("the lines name unknown groups or subjects", problems)
+
+
+async def set_curriculum(
+    uow: CurriculumUnitOfWork, authorizer: Authorizer, *, year_id: str, lines: list[CurriculumLine]
+) -> int:
+    """Replace the year's curriculum; all lines valid or nothing written."""
+    async with uow:
+        year = await _year(uow, year_id)
+        await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
+        valid = validate_curriculum(lines, period_ids=[p.id for p in year.periods])
+        await _check_references(uow, year, valid)
+        await uow.hours.replace_curriculum(year.id, valid)
+        await uow.commit()
+    return len(valid)
+
+
+async def set_load(
+    uow: CurriculumUnitOfWork, authorizer: Authorizer, *, year_id: str, lines: list[LoadLine]
+) -> int:
+    """Replace the year's teaching load; all lines valid or nothing written."""
+    async with uow:
+        year = await _year(uow, year_id)
+        await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
+        valid = validate_load(lines)
+        await _check_references(uow, year, valid)
+        await uow.hours.replace_load(year.id, valid)
+        await uow.commit()
+    return len(valid)
+
+
+async def check(uow: CurriculumUnitOfWork, authorizer: Authorizer, year_id: str) -> list[Mismatch]:
+    """Every mismatch of the year's load with its curriculum, in the deputy's words."""
+    async with uow:
+        year = await uow.study_years.get(year_id)
+        if year is None:
+            raise NotFound(f"no study year {year_id!r}")
+        await authorizer.require(CURRICULUM_READ, institution_id=year.institution_id)
+        names = Names.of(
+            groups={g.id: g.name for g in await uow.groups.of_year(year.id)},
+            subjects=await uow.hours.subjects(year.institution_id),
+        )
+        return check_load(await uow.hours.curriculum(year.id), await uow.hours.load(year.id), names)
