@@ -81,6 +81,20 @@ async def test_classes_associations_enrolment_and_transfer(
                 metadata=mine,
             )
         ).group
+
+        async def enrol_first() -> Any:
+            # The student reaches curriculum through identity's events: wait for them.
+            return await groups.Enrol(
+                groups_pb2.EnrolRequest(
+                    group_id=a.id,
+                    student_id=pupil.person_id,
+                    joined=day("2026-09-01"),
+                    reason="приказ № 1",
+                ),
+                metadata=mine,
+            )
+
+        first = (await wait_for(enrol_first, what="the student to be known")).enrolment
         with pytest.raises(grpc.aio.AioRpcError) as too_early:
             await groups.Enrol(
                 groups_pb2.EnrolRequest(
@@ -92,17 +106,17 @@ async def test_classes_associations_enrolment_and_transfer(
                 metadata=mine,
             )
         assert [v.field for v in field_violations(too_early.value)] == ["joined"]
-        first = (
+        with pytest.raises(grpc.aio.AioRpcError) as stranger:
             await groups.Enrol(
                 groups_pb2.EnrolRequest(
-                    group_id=a.id,
-                    student_id=pupil.person_id,
+                    group_id=b.id,
+                    student_id=deputy.person_id,
                     joined=day("2026-09-01"),
-                    reason="приказ № 1",
+                    reason="ошибка",
                 ),
                 metadata=mine,
             )
-        ).enrolment
+        assert [v.field for v in field_violations(stranger.value)] == ["student_id"]
         await groups.Enrol(
             groups_pb2.EnrolRequest(
                 group_id=robots.id,

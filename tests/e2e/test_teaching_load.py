@@ -86,20 +86,25 @@ async def test_the_load_check_names_every_mismatch_and_bad_lines_write_nothing(
             ),
             metadata=mine,
         )
-        await hours.SetTeachingLoad(
-            hours_pb2.SetTeachingLoadRequest(
-                study_year_id=year.id,
-                lines=[
-                    hours_pb2.LoadLine(
-                        teacher_id=teacher.person_id,
-                        group_id=seven.id,
-                        subject_id=maths.id,
-                        hours=136,
-                    )
-                ],
-            ),
-            metadata=mine,
-        )
+
+        async def set_load() -> Any:
+            # The teacher reaches curriculum through identity's events: wait for them.
+            return await hours.SetTeachingLoad(
+                hours_pb2.SetTeachingLoadRequest(
+                    study_year_id=year.id,
+                    lines=[
+                        hours_pb2.LoadLine(
+                            teacher_id=teacher.person_id,
+                            group_id=seven.id,
+                            subject_id=maths.id,
+                            hours=136,
+                        )
+                    ],
+                ),
+                metadata=mine,
+            )
+
+        await wait_for(set_load, what="the teacher to be known")
         checked = await hours.CheckTeachingLoad(
             hours_pb2.CheckTeachingLoadRequest(study_year_id=year.id), metadata=mine
         )

@@ -16,6 +16,7 @@ from zhurnal_curriculum.adapters.tables import (
     holiday,
     institution_calendar,
     load_line,
+    person_role,
     study_period,
     study_year,
     subject,
@@ -368,3 +369,39 @@ class HoursRepository:
             LoadLine(r.teacher_id, r.group_id, r.subject_id, r.hours, r.student_id, r.subgroup)
             for r in rows
         ]
+
+
+class PersonRoleRepository:
+    """Who is a student or staff member of which institution (from identity's events)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, person_id: str, institution_id: str, role: str) -> None:
+        """Remember a person's role in an institution (idempotent)."""
+        await self._session.execute(
+            insert(person_role)
+            .values(person_id=person_id, institution_id=institution_id, role=role)
+            .on_conflict_do_nothing()
+        )
+
+    async def forget(self, person_id: str, institution_id: str, role: str) -> None:
+        """Forget a role that ended."""
+        await self._session.execute(
+            person_role.delete().where(
+                person_role.c.person_id == person_id,
+                person_role.c.institution_id == institution_id,
+                person_role.c.role == role,
+            )
+        )
+
+    async def holders(self, institution_id: str, roles: list[str], ids: list[str]) -> set[str]:
+        """Which of ``ids`` hold one of ``roles`` in the institution."""
+        rows = await self._session.scalars(
+            select(person_role.c.person_id).where(
+                person_role.c.institution_id == institution_id,
+                person_role.c.role.in_(roles),
+                person_role.c.person_id.in_(ids),
+            )
+        )
+        return set(rows)

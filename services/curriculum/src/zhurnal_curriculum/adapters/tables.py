@@ -126,3 +126,12 @@ load_line = Table(
     Column("subgroup", String(50)),
     Column("hours", Integer, nullable=False),
 )
+
+# Projection of identity's people: who is a student or staff of which institution.
+person_role = Table(
+    "person_role",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("institution_id", String(36), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)

@@ -1,4 +1,4 @@
-"""The curriculum consumer process: identity events into curriculum's own projection."""
+"""The curriculum consumer process: identity events into curriculum's own projections."""
 
 from functools import partial
 
@@ -16,9 +16,11 @@ def main() -> None:
         lambda: runtime.run_consumer(
             settings,
             "zhurnal_curriculum",
-            group_id="curriculum.institutions",
+            # Curriculum's projection of identity: institutions, and who is a student or staff.
+            group_id="curriculum.identity",
             topics=[
-                topic_name("identity", "institution", namespace=settings.kafka_topic_namespace)
+                topic_name("identity", aggregate, namespace=settings.kafka_topic_namespace)
+                for aggregate in ("institution", "person", "binding")
             ],
             handlers=HANDLERS,
             uow_factory=partial(unit_of_work, settings),

@@ -11,6 +11,7 @@ from zhurnal_curriculum.adapters.protos import enrolment_to_proto, group_to_prot
 from zhurnal_curriculum.domain import groups as domain
 from zhurnal_curriculum.domain.groups import Enrolment, Group, GroupKind
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
+from zhurnal_curriculum.service_layer.handlers import STUDENT_ROLES
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
@@ -109,6 +110,8 @@ async def enrol(
     async with uow:
         target = await _group(uow, group_id)
         await authorizer.require(CURRICULUM_MANAGE, institution_id=target.institution_id)
+        if not await uow.people.holders(target.institution_id, STUDENT_ROLES, [student_id]):
+            raise invalid("student_id", "is not a student of the institution")
         current = await uow.groups.enrolments_of(student_id, group_id)
         item = domain.enrol(target, student_id, joined=joined, reason=reason, current=current)
         await uow.groups.add_enrolment(item)

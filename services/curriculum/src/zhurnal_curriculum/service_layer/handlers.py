@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zhurnal.common.v1.envelope_pb2 import EventEnvelope
+from zhurnal.identity.v1 import access_pb2
 from zhurnal.identity.v1 import events_pb2 as identity_events
 from zhurnal_curriculum.domain.institutions import InstitutionCalendar
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
@@ -36,6 +37,47 @@ async def get_institution_calendar(
 
 CURRICULUM_READ = "curriculum.read"
 
+
+def _role(binding: access_pb2.RoleBinding) -> str:
+    return access_pb2.Role.Name(binding.role)
+
+
+async def on_person_bound(uow: UnitOfWork, env: EventEnvelope) -> None:
+    """Learn that someone became staff or a student of an institution (hire, registration)."""
+    assert isinstance(uow, CurriculumUnitOfWork)
+    message_type = (
+        identity_events.StaffHired
+        if env.event_type.endswith("StaffHired")
+        else identity_events.StudentRegistered
+    )
+    binding = unpack(env, message_type).binding
+    if binding.institution_id:
+        await uow.people.record(binding.person_id, binding.institution_id, _role(binding))
+
+
+async def on_access_granted(uow: UnitOfWork, env: EventEnvelope) -> None:
+    """A role granted later (e.g. a teacher made deputy)."""
+    assert isinstance(uow, CurriculumUnitOfWork)
+    binding = unpack(env, identity_events.AccessGranted).binding
+    if binding.institution_id:
+        await uow.people.record(binding.person_id, binding.institution_id, _role(binding))
+
+
+async def on_access_ended(uow: UnitOfWork, env: EventEnvelope) -> None:
+    """A role ended (revoked, expired, dismissal): the person no longer holds it there."""
+    assert isinstance(uow, CurriculumUnitOfWork)
+    binding = unpack(env, identity_events.AccessEnded).binding
+    if binding.institution_id:
+        await uow.people.forget(binding.person_id, binding.institution_id, _role(binding))
+
+
+STUDENT_ROLES = ["ROLE_STUDENT"]
+STAFF_ROLES = ["ROLE_TEACHER", "ROLE_DEPUTY", "ROLE_DIRECTOR", "ROLE_ADMINISTRATOR"]
+
 HANDLERS = {
     identity_events.InstitutionCreated.DESCRIPTOR.full_name: on_institution_created,
+    identity_events.StaffHired.DESCRIPTOR.full_name: on_person_bound,
+    identity_events.StudentRegistered.DESCRIPTOR.full_name: on_person_bound,
+    identity_events.AccessGranted.DESCRIPTOR.full_name: on_access_granted,
+    identity_events.AccessEnded.DESCRIPTOR.full_name: on_access_ended,
 }

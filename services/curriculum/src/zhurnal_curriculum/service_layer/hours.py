@@ -19,6 +19,7 @@ from zhurnal_curriculum.domain.hours import (
     validate_load,
 )
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
+from zhurnal_curriculum.service_layer.handlers import STAFF_ROLES
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound, invalid
@@ -99,6 +100,16 @@ async def set_load(
         await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
         valid = validate_load(lines)
         await _check_references(uow, year, valid)
+        staff = await uow.people.holders(
+            year.institution_id, STAFF_ROLES, sorted({x.teacher_id for x in valid})
+        )
+        unknown = [
+            FieldViolation(f"lines[{i}].teacher_id", "is not staff of the institution")
+            for i, x in enumerate(valid)
+            if x.teacher_id not in staff
+        ]
+        if unknown:
+            raise InvalidArgument("the load names people who are not staff", unknown)
         await uow.hours.replace_load(year.id, valid)
         await uow.commit()
     return len(valid)

@@ -4,6 +4,7 @@ from zhurnal_curriculum.adapters.repositories import (
     GroupRepository,
     HoursRepository,
     InstitutionCalendarRepository,
+    PersonRoleRepository,
     StudyYearRepository,
 )
 from zhurnal_kit.db import UnitOfWork
@@ -16,8 +17,10 @@ class CurriculumUnitOfWork(UnitOfWork):
     study_years: StudyYearRepository
     groups: GroupRepository
     hours: HoursRepository
+    people: PersonRoleRepository
 
     def _bind(self) -> None:
+        self.people = PersonRoleRepository(self.session)
         self.hours = HoursRepository(self.session)
         self.groups = GroupRepository(self.session)
         self.institutions = InstitutionCalendarRepository(self.session)
