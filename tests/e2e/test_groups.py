@@ -8,19 +8,15 @@ import grpc
 import pytest
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, hire, new_institution, student
+from e2e.world import Identity, day, hire, new_institution, open_study_year, student
 
-from zhurnal.curriculum.v1 import calendar_pb2, calendar_pb2_grpc, groups_pb2, groups_pb2_grpc
+from zhurnal.curriculum.v1 import groups_pb2, groups_pb2_grpc
 from zhurnal_kit.grpc_client import make_channel
 from zhurnal_kit.grpc_errors import field_violations
 from zhurnal_kit.pytest_plugin import Person, Stack
 from zhurnal_kit.testing import KeycloakAdmin
 
 pytestmark = pytest.mark.infra
-
-
-def day(iso: str) -> calendar_pb2.Day:
-    return calendar_pb2.Day(iso=iso)
 
 
 async def test_classes_associations_enrolment_and_transfer(
@@ -30,23 +26,11 @@ async def test_classes_associations_enrolment_and_transfer(
     async with Identity(stack, district_admin.token()) as admin:
         deputy = await hire(stack, admin, keycloak, school, "deputy")
         pupil = await student(stack, admin, keycloak, school)
+    year = await open_study_year(stack, deputy, school)
     mine = [("authorization", f"Bearer {deputy.token()}")]
     async with make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=20) as channel:
-        cal = calendar_pb2_grpc.CalendarServiceStub(channel)
         groups = groups_pb2_grpc.GroupServiceStub(channel)
 
-        async def create_year() -> Any:
-            return await cal.CreateStudyYear(
-                calendar_pb2.CreateStudyYearRequest(
-                    institution_id=school,
-                    name="2026/2027",
-                    starts=day("2026-09-01"),
-                    ends=day("2027-05-31"),
-                ),
-                metadata=mine,
-            )
-
-        year = (await wait_for(create_year, what="the study year")).study_year
         a = (
             await groups.CreateGroup(
                 groups_pb2.CreateGroupRequest(

@@ -7,11 +7,9 @@ from typing import Any
 import grpc
 import pytest
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, hire, new_institution
+from e2e.world import Identity, hire, new_institution, open_study_year
 
 from zhurnal.curriculum.v1 import (
-    calendar_pb2,
-    calendar_pb2_grpc,
     groups_pb2,
     groups_pb2_grpc,
     hours_pb2,
@@ -25,10 +23,6 @@ from zhurnal_kit.testing import KeycloakAdmin
 pytestmark = pytest.mark.infra
 
 
-def day(iso: str) -> calendar_pb2.Day:
-    return calendar_pb2.Day(iso=iso)
-
-
 async def test_the_load_check_names_every_mismatch_and_bad_lines_write_nothing(
     stack: Stack, district_admin: Person, keycloak: KeycloakAdmin
 ) -> None:
@@ -36,24 +30,12 @@ async def test_the_load_check_names_every_mismatch_and_bad_lines_write_nothing(
     async with Identity(stack, district_admin.token()) as admin:
         deputy = await hire(stack, admin, keycloak, school, "deputy")
         teacher = await hire(stack, admin, keycloak, school, "teacher")
+    year = await open_study_year(stack, deputy, school)
     mine = [("authorization", f"Bearer {deputy.token()}")]
     async with make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=20) as channel:
-        cal = calendar_pb2_grpc.CalendarServiceStub(channel)
         groups = groups_pb2_grpc.GroupServiceStub(channel)
         hours = hours_pb2_grpc.HoursServiceStub(channel)
 
-        async def create_year() -> Any:
-            return await cal.CreateStudyYear(
-                calendar_pb2.CreateStudyYearRequest(
-                    institution_id=school,
-                    name="2026/2027",
-                    starts=day("2026-09-01"),
-                    ends=day("2027-05-31"),
-                ),
-                metadata=mine,
-            )
-
-        year = (await wait_for(create_year, what="the study year")).study_year
         seven = (
             await groups.CreateGroup(
                 groups_pb2.CreateGroupRequest(

@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 import httpx
 
+from zhurnal.curriculum.v1 import calendar_pb2, calendar_pb2_grpc
 from zhurnal.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -187,3 +188,33 @@ __all__ = [
     "student",
     "unique",
 ]
+
+
+def day(iso: str) -> calendar_pb2.Day:
+    """A curriculum Day from ISO text."""
+    return calendar_pb2.Day(iso=iso)
+
+
+async def open_study_year(
+    stack: Stack, deputy: Member, institution_id: str, name: str = "2026/2027"
+) -> calendar_pb2.StudyYear:
+    """The deputy opens the study year 2026-09-01 .. 2027-05-31, as soon as curriculum has
+    learnt of the institution (it does so through Kafka)."""
+    from e2e.test_institution_slice import wait_for
+
+    metadata = [("authorization", f"Bearer {deputy.token()}")]
+    async with make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=20) as channel:
+        calendar = calendar_pb2_grpc.CalendarServiceStub(channel)
+
+        async def create() -> Any:
+            return await calendar.CreateStudyYear(
+                calendar_pb2.CreateStudyYearRequest(
+                    institution_id=institution_id,
+                    name=name,
+                    starts=day("2026-09-01"),
+                    ends=day("2027-05-31"),
+                ),
+                metadata=metadata,
+            )
+
+        return (await wait_for(create, what="curriculum to accept the study year")).study_year
