@@ -12,6 +12,10 @@ from zhurnal.curriculum.v1 import (
     groups_pb2_grpc,
     hours_pb2,
     hours_pb2_grpc,
+    plans_pb2,
+    plans_pb2_grpc,
+    timetable_pb2,
+    timetable_pb2_grpc,
 )
 from zhurnal.curriculum.v1 import curriculum_pb2 as pb
 from zhurnal_curriculum.bootstrap import Curriculum, bootstrap
@@ -19,6 +23,8 @@ from zhurnal_curriculum.config import CurriculumSettings
 from zhurnal_curriculum.entrypoints.calendar_servicer import CalendarServicer
 from zhurnal_curriculum.entrypoints.groups_servicer import GroupServicer
 from zhurnal_curriculum.entrypoints.hours_servicer import HoursServicer
+from zhurnal_curriculum.entrypoints.plans_servicer import PlanServicer
+from zhurnal_curriculum.entrypoints.timetable_servicer import TimetableServicer
 from zhurnal_curriculum.service_layer import handlers
 from zhurnal_kit import runtime
 
@@ -55,12 +61,18 @@ async def serve(settings: CurriculumSettings) -> None:
             ),
             lambda s: groups_pb2_grpc.add_GroupServiceServicer_to_server(GroupServicer(app), s),
             lambda s: hours_pb2_grpc.add_HoursServiceServicer_to_server(HoursServicer(app), s),
+            lambda s: plans_pb2_grpc.add_PlanServiceServicer_to_server(PlanServicer(app), s),
+            lambda s: timetable_pb2_grpc.add_TimetableServiceServicer_to_server(
+                TimetableServicer(app), s
+            ),
         ],
         service_names=[
             pb.DESCRIPTOR.services_by_name["CurriculumService"].full_name,
             calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"].full_name,
             groups_pb2.DESCRIPTOR.services_by_name["GroupService"].full_name,
             hours_pb2.DESCRIPTOR.services_by_name["HoursService"].full_name,
+            plans_pb2.DESCRIPTOR.services_by_name["PlanService"].full_name,
+            timetable_pb2.DESCRIPTOR.services_by_name["TimetableService"].full_name,
         ],
         verifier=app.verifier,
         on_close=app.close,

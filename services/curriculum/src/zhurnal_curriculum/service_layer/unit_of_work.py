@@ -1,5 +1,6 @@
 """The curriculum unit of work."""
 
+from zhurnal_curriculum.adapters.plan_repository import PlanRepository
 from zhurnal_curriculum.adapters.repositories import (
     GroupRepository,
     HoursRepository,
@@ -7,6 +8,7 @@ from zhurnal_curriculum.adapters.repositories import (
     PersonRoleRepository,
     StudyYearRepository,
 )
+from zhurnal_curriculum.adapters.timetable_repository import TimetableRepository
 from zhurnal_kit.db import UnitOfWork
 
 
@@ -18,8 +20,12 @@ class CurriculumUnitOfWork(UnitOfWork):
     groups: GroupRepository
     hours: HoursRepository
     people: PersonRoleRepository
+    timetable: TimetableRepository
+    plans: PlanRepository
 
     def _bind(self) -> None:
+        self.timetable = TimetableRepository(self.session)
+        self.plans = PlanRepository(self.session)
         self.people = PersonRoleRepository(self.session)
         self.hours = HoursRepository(self.session)
         self.groups = GroupRepository(self.session)

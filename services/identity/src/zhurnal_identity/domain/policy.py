@@ -43,6 +43,7 @@ DIARY_READ = "diary.read"
 CURRICULUM_READ = "curriculum.read"
 CURRICULUM_MANAGE = "curriculum.manage"
 PERIOD_MANAGE = "period.manage"
+PLAN_WRITE = "plan.write"
 PLAN_APPROVE = "plan.approve"
 REPORT_READ = "report.read"
 REPORT_SIGN = "report.sign"
@@ -63,6 +64,7 @@ ACTIONS = (
     CURRICULUM_READ,
     CURRICULUM_MANAGE,
     PERIOD_MANAGE,
+    PLAN_WRITE,
     PLAN_APPROVE,
     REPORT_READ,
     REPORT_SIGN,
@@ -121,6 +123,7 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
         CURRICULUM_READ: (_I,),
         CURRICULUM_MANAGE: (_I,),
         PERIOD_MANAGE: (_I,),
+        PLAN_WRITE: (_I,),
         PLAN_APPROVE: (_I,),
         REPORT_READ: (_I,),
     },
@@ -132,6 +135,8 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
         JOURNAL_WRITE: (Scope.OWN_GROUPS, Scope.SUBSTITUTED),
         DIARY_READ: (Scope.OWN_GROUPS,),
         CURRICULUM_READ: (_I,),
+        # A teacher writes the lesson plans of the subjects they teach.
+        PLAN_WRITE: (Scope.OWN_GROUPS,),
         REPORT_READ: (Scope.OWN_GROUPS,),
     },
     Role.STUDENT: {
