@@ -94,7 +94,7 @@ async def committed_offsets(stack: Stack) -> dict[TopicPartition, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.infra.kafka_bootstrap)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets("curriculum.identity")
+        offsets = await admin.list_consumer_group_offsets("curriculum.projections")
     finally:
         await admin.close()
     return {tp: meta.offset for tp, meta in offsets.items() if tp.topic == topic(stack)}

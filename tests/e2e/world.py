@@ -11,7 +11,14 @@ from typing import Any
 import grpc
 import httpx
 
-from zhurnal.curriculum.v1 import calendar_pb2, calendar_pb2_grpc
+from zhurnal.curriculum.v1 import (
+    calendar_pb2,
+    calendar_pb2_grpc,
+    groups_pb2_grpc,
+    hours_pb2_grpc,
+    plans_pb2_grpc,
+    timetable_pb2_grpc,
+)
 from zhurnal.identity.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -196,10 +203,16 @@ def day(iso: str) -> calendar_pb2.Day:
 
 
 async def open_study_year(
-    stack: Stack, deputy: Member, institution_id: str, name: str = "2026/2027"
+    stack: Stack,
+    deputy: Member,
+    institution_id: str,
+    name: str = "2026/2027",
+    *,
+    starts: str = "2026-09-01",
+    ends: str = "2027-05-31",
 ) -> calendar_pb2.StudyYear:
-    """The deputy opens the study year 2026-09-01 .. 2027-05-31, as soon as curriculum has
-    learnt of the institution (it does so through Kafka)."""
+    """The deputy opens the study year (2026-09-01 .. 2027-05-31 unless told), as soon as
+    curriculum has learnt of the institution (it does so through Kafka)."""
     from e2e.test_institution_slice import wait_for
 
     metadata = [("authorization", f"Bearer {deputy.token()}")]
@@ -211,10 +224,33 @@ async def open_study_year(
                 calendar_pb2.CreateStudyYearRequest(
                     institution_id=institution_id,
                     name=name,
-                    starts=day("2026-09-01"),
-                    ends=day("2027-05-31"),
+                    starts=day(starts),
+                    ends=day(ends),
                 ),
                 metadata=metadata,
             )
 
         return (await wait_for(create, what="curriculum to accept the study year")).study_year
+
+
+class Curriculum:
+    """The curriculum service's gRPC API as one caller sees it."""
+
+    def __init__(self, stack: Stack, member: Member | Person, *, timeout_s: float = 30) -> None:
+        self._channel = make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=timeout_s)
+        self.metadata = [("authorization", f"Bearer {member.token()}")]
+        self.calendar = calendar_pb2_grpc.CalendarServiceStub(self._channel)
+        self.groups = groups_pb2_grpc.GroupServiceStub(self._channel)
+        self.hours = hours_pb2_grpc.HoursServiceStub(self._channel)
+        self.timetable = timetable_pb2_grpc.TimetableServiceStub(self._channel)
+        self.plans = plans_pb2_grpc.PlanServiceStub(self._channel)
+
+    async def __aenter__(self) -> Curriculum:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._channel.close()
+
+    async def call(self, method: Any, request: Any) -> Any:
+        """Call a stub method as this caller."""
+        return await method(request, metadata=self.metadata)

@@ -12,13 +12,12 @@ without a person stays behind; a retry with the same idempotency key starts afre
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from zhurnal.identity.v1 import events_pb2
 from zhurnal_identity.adapters.protos import binding_to_proto, person_to_proto
@@ -47,6 +46,7 @@ from zhurnal_kit.errors import (
 )
 from zhurnal_kit.events import Event
 from zhurnal_kit.idempotency import forget, recall, remember
+from zhurnal_kit.paging import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -441,24 +441,12 @@ async def list_people(
         me = await resolve(uow, caller, now)
         require(me, policy.PERSON_READ, policy.Resource(institution_id=institution_id), now)
         people = await uow.people.in_institution(
-            institution_id, kind, after=decode_cursor(page_token), limit=size + 1, now=now
+            institution_id,
+            kind,
+            after=cast(tuple[str, str], decode_cursor(page_token, 2) or ("", "")),
+            limit=size + 1,
+            now=now,
         )
     more = len(people) > size
     people = people[:size]
     return people, (encode_cursor(people[-1].name.sort_key, people[-1].id) if more else "")
-
-
-def encode_cursor(sort_key: str, person_id: str) -> str:
-    """An opaque page token: the last person's position (namesakes told apart by id)."""
-    return base64.urlsafe_b64encode(json.dumps([sort_key, person_id]).encode()).decode()
-
-
-def decode_cursor(token: str) -> tuple[str, str]:
-    """The position a page token stands for ('', '' for the first page)."""
-    if not token:
-        return "", ""
-    try:
-        sort_key, person_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return str(sort_key), str(person_id)
-    except (ValueError, TypeError):
-        raise invalid("page_token", "is not a token this service gave out") from None
