@@ -12,6 +12,8 @@ from zhurnal.curriculum.v1 import (
     groups_pb2_grpc,
     hours_pb2,
     hours_pb2_grpc,
+    opening_pb2,
+    opening_pb2_grpc,
     plans_pb2,
     plans_pb2_grpc,
     timetable_pb2,
@@ -23,6 +25,7 @@ from zhurnal_curriculum.config import CurriculumSettings
 from zhurnal_curriculum.entrypoints.calendar_servicer import CalendarServicer
 from zhurnal_curriculum.entrypoints.groups_servicer import GroupServicer
 from zhurnal_curriculum.entrypoints.hours_servicer import HoursServicer
+from zhurnal_curriculum.entrypoints.opening_servicer import YearOpeningServicer
 from zhurnal_curriculum.entrypoints.plans_servicer import PlanServicer
 from zhurnal_curriculum.entrypoints.timetable_servicer import TimetableServicer
 from zhurnal_curriculum.service_layer import handlers
@@ -65,6 +68,9 @@ async def serve(settings: CurriculumSettings) -> None:
             lambda s: timetable_pb2_grpc.add_TimetableServiceServicer_to_server(
                 TimetableServicer(app), s
             ),
+            lambda s: opening_pb2_grpc.add_YearOpeningServiceServicer_to_server(
+                YearOpeningServicer(app), s
+            ),
         ],
         service_names=[
             pb.DESCRIPTOR.services_by_name["CurriculumService"].full_name,
@@ -73,6 +79,7 @@ async def serve(settings: CurriculumSettings) -> None:
             hours_pb2.DESCRIPTOR.services_by_name["HoursService"].full_name,
             plans_pb2.DESCRIPTOR.services_by_name["PlanService"].full_name,
             timetable_pb2.DESCRIPTOR.services_by_name["TimetableService"].full_name,
+            opening_pb2.DESCRIPTOR.services_by_name["YearOpeningService"].full_name,
         ],
         verifier=app.verifier,
         on_close=app.close,

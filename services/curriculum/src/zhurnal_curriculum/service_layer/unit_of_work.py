@@ -1,5 +1,6 @@
 """The curriculum unit of work."""
 
+from zhurnal_curriculum.adapters.opening_repository import OpeningRepository
 from zhurnal_curriculum.adapters.plan_repository import PlanRepository
 from zhurnal_curriculum.adapters.repositories import (
     GroupRepository,
@@ -22,8 +23,10 @@ class CurriculumUnitOfWork(UnitOfWork):
     people: PersonRoleRepository
     timetable: TimetableRepository
     plans: PlanRepository
+    opening: OpeningRepository
 
     def _bind(self) -> None:
+        self.opening = OpeningRepository(self.session)
         self.timetable = TimetableRepository(self.session)
         self.plans = PlanRepository(self.session)
         self.people = PersonRoleRepository(self.session)
