@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +19,25 @@ from zhurnal_curriculum.adapters.tables import (
 )
 from zhurnal_curriculum.domain.timetable import Lesson, LessonStatus, Slot, Substitution, WeekParity
 
-# Rows per INSERT statement when a year's lessons are stored (asyncpg allows 32767 bind
-# parameters; a lesson row has 17).
-_INSERT_BATCH = 1500
+# From this many new lessons on, COPY is used (a statement per row costs a round trip).
+_COPY_FROM = 200
+_COPY_COLUMNS = [
+    "id",
+    "study_year_id",
+    "institution_id",
+    "slot_id",
+    "group_id",
+    "subject_id",
+    "teacher_id",
+    "date",
+    "starts_at",
+    "duration",
+    "room",
+    "status",
+    "moved_from_date",
+    "moved_from_start",
+    "change_reason",
+]
 
 
 def _slot(row: Any) -> Slot:
@@ -115,32 +131,44 @@ class TimetableRepository:
         ).scalar_one_or_none()
 
     async def replace_slots(
-        self, year_id: str, keep: Sequence[Slot], remove: Iterable[str]
+        self, year_id: str, slots: Sequence[Slot], stored: Sequence[Slot], remove: Iterable[str]
     ) -> None:
-        """Write ``keep`` (new or changed, by id) and delete the slots ``remove``."""
+        """Write the slots of ``slots`` that differ from ``stored`` (new or changed, by id),
+        in one statement, and delete the slots ``remove``."""
         removed = list(remove)
         if removed:
             await self._session.execute(
                 timetable_slot.delete().where(timetable_slot.c.id.in_(removed))
             )
-        for item in keep:
-            values = {
-                "study_year_id": year_id,
-                "group_id": item.group_id,
-                "subject_id": item.subject_id,
-                "teacher_id": item.teacher_id,
-                "weekday": item.weekday,
-                "starts_at": item.start,
-                "duration": item.duration,
-                "room": item.room,
-                "parity": item.parity.value,
-                "effective_from": item.effective_from,
-                "effective_until": item.effective_until,
-            }
-            statement = insert(timetable_slot).values(id=item.id, **values)
-            await self._session.execute(
-                statement.on_conflict_do_update(index_elements=[timetable_slot.c.id], set_=values)
-            )
+        before = {item.id: item for item in stored}
+        changed = [item for item in slots if before.get(item.id) != item]
+        if not changed:
+            return
+        statement = insert(timetable_slot)
+        columns = [c.name for c in timetable_slot.c if c.name != "id"]
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[timetable_slot.c.id],
+                set_={name: statement.excluded[name] for name in columns},
+            ),
+            [
+                {
+                    "id": item.id,
+                    "study_year_id": year_id,
+                    "group_id": item.group_id,
+                    "subject_id": item.subject_id,
+                    "teacher_id": item.teacher_id,
+                    "weekday": item.weekday,
+                    "starts_at": item.start,
+                    "duration": item.duration,
+                    "room": item.room,
+                    "parity": item.parity.value,
+                    "effective_from": item.effective_from,
+                    "effective_until": item.effective_until,
+                }
+                for item in changed
+            ],
+        )
 
     # Lessons.
 
@@ -171,14 +199,46 @@ class TimetableRepository:
         return _lesson(row), row.study_year_id, row.institution_id
 
     async def add_lessons(self, year_id: str, institution_id: str, items: Sequence[Lesson]) -> None:
-        """Insert new lessons in batches (a year's generation is thousands of rows)."""
-        rows = [
-            {"id": item.id, "study_year_id": year_id, "institution_id": institution_id}
-            | _lesson_values(item)
-            for item in items
-        ]
-        for at in range(0, len(rows), _INSERT_BATCH):
-            await self._session.execute(lesson.insert(), rows[at : at + _INSERT_BATCH])
+        """Insert new lessons. A year's generation is thousands of rows: they go through
+        COPY on the session's own connection (same transaction), several times faster than
+        INSERT statements."""
+        if len(items) < _COPY_FROM:
+            if items:
+                await self._session.execute(
+                    lesson.insert(),
+                    [
+                        {"id": x.id, "study_year_id": year_id, "institution_id": institution_id}
+                        | _lesson_values(x)
+                        for x in items
+                    ],
+                )
+            return
+        connection = await self._session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            lesson.name,
+            columns=_COPY_COLUMNS,
+            records=[
+                (
+                    x.id,
+                    year_id,
+                    institution_id,
+                    x.slot_id,
+                    x.group_id,
+                    x.subject_id,
+                    x.teacher_id,
+                    x.date,
+                    x.start,
+                    x.duration,
+                    x.room,
+                    x.status.value,
+                    x.moved_from_date,
+                    x.moved_from_start,
+                    x.change_reason,
+                )
+                for x in items
+            ],
+        )
 
     async def save_lessons(self, items: Iterable[Lesson]) -> None:
         """Write changed lessons back (by id)."""
@@ -217,22 +277,11 @@ class TimetableRepository:
 
         For a teacher: their own lessons and those they substitute on at ``at``.
         """
-        substituted = (
-            select(substitution.c.lesson_id)
-            .where(
-                substitution.c.substitute_teacher_id == teacher_id,
-                substitution.c.revoked_at.is_(None),
-                substitution.c.valid_until > at,
-            )
-            .scalar_subquery()
-        )
         conditions = [
             lesson.c.institution_id == institution_id,
             lesson.c.date >= starts,
             lesson.c.date <= ends,
         ]
-        if teacher_id:
-            conditions.append(or_(lesson.c.teacher_id == teacher_id, lesson.c.id.in_(substituted)))
         if group_id:
             conditions.append(lesson.c.group_id == group_id)
         if not include_cancelled:
@@ -241,12 +290,29 @@ class TimetableRepository:
             conditions.append(
                 tuple_(lesson.c.date, lesson.c.starts_at, lesson.c.id) > tuple_(*after)
             )
-        query = (
-            select(lesson)
-            .where(and_(*conditions))
-            .order_by(lesson.c.date, lesson.c.starts_at, lesson.c.id)
-            .limit(limit)
-        )
+        if teacher_id:
+            # Their own lessons, and those they substitute on: two index scans in a UNION (an
+            # OR across the two would read the whole table).
+            own = select(lesson).where(and_(*conditions, lesson.c.teacher_id == teacher_id))
+            substituted = (
+                select(lesson)
+                .join(substitution, substitution.c.lesson_id == lesson.c.id)
+                .where(
+                    and_(*conditions),
+                    substitution.c.substitute_teacher_id == teacher_id,
+                    substitution.c.revoked_at.is_(None),
+                    substitution.c.valid_until > at,
+                )
+            )
+            both = union(own, substituted).subquery()
+            query = select(both).order_by(both.c.date, both.c.starts_at, both.c.id).limit(limit)
+        else:
+            query = (
+                select(lesson)
+                .where(and_(*conditions))
+                .order_by(lesson.c.date, lesson.c.starts_at, lesson.c.id)
+                .limit(limit)
+            )
         rows = (await self._session.execute(query)).all()
         return [
             (_lesson(row), row.study_year_id, bool(teacher_id) and row.teacher_id != teacher_id)

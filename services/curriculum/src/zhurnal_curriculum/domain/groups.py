@@ -15,6 +15,9 @@ from enum import StrEnum
 
 from zhurnal_kit.errors import FailedPrecondition, FieldViolation, InvalidArgument
 
+# Twelve years of school at most (and additional education counts years the same way).
+MAX_YEAR_OF_STUDY = 12
+
 
 class GroupKind(StrEnum):
     """A school class or an association (кружок, секция) of additional education."""
@@ -54,8 +57,10 @@ class Group:
         problems = []
         if not name or len(name) > 100:
             problems.append(FieldViolation("name", "is required (at most 100 characters)"))
-        if not years_of_study or not all(1 <= y <= 12 for y in years_of_study):
-            problems.append(FieldViolation("years_of_study", "must be years 1 to 12"))
+        if not years_of_study or not all(1 <= y <= MAX_YEAR_OF_STUDY for y in years_of_study):
+            problems.append(
+                FieldViolation("years_of_study", f"must be years 1 to {MAX_YEAR_OF_STUDY}")
+            )
         elif kind == GroupKind.CLASS and len(years_of_study) != 1:
             problems.append(FieldViolation("years_of_study", "a class has one year of study"))
         if ends is not None and ends < starts:

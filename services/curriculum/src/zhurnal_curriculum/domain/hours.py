@@ -425,7 +425,7 @@ def _mismatch(
     )
 
 
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """'10А' after '7А'; letters case-insensitive, Ё as Е."""
     text = text.casefold().replace("ё", "е")
     return tuple(
@@ -439,10 +439,10 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(MismatchKind)}
 def _sort_key(mismatch: Mismatch, names: Names) -> tuple[object, ...]:
     student = mismatch.student_id
     return (
-        _natural(names.group(mismatch.group_id)),
-        _natural(names.subject(mismatch.subject_id)),
+        natural_key(names.group(mismatch.group_id)),
+        natural_key(names.subject(mismatch.subject_id)),
         student is not None,
-        _natural(names.student(student)) if student is not None else (),
-        _natural(mismatch.subgroup or ""),
+        natural_key(names.student(student)) if student is not None else (),
+        natural_key(mismatch.subgroup or ""),
         _KIND_ORDER[mismatch.kind],
     )

@@ -21,22 +21,20 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from zhurnal_curriculum.domain.calendar import StudyYear
-from zhurnal_curriculum.domain.groups import Group, GroupKind
+from zhurnal_curriculum.domain.groups import MAX_YEAR_OF_STUDY, Group, GroupKind
 from zhurnal_curriculum.domain.hours import (
     CurriculumLine,
     LoadLine,
     Names,
     Subject,
     SubjectKind,
-    _natural,  # the deputy's order, as check_load sorts
     check_load,
+    natural_key,  # the deputy's order, as check_load sorts
 )
 from zhurnal_curriculum.domain.plans import PlanStatus
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, invalid
 
 FINAL_YEAR = 11
-# The highest year of study a group may have (Group.create accepts 1..12).
-MAX_YEAR_OF_STUDY = 12
 MAX_GROUP_NAME = 100
 
 # The reasons written on the new enrolments (the order that moves the students).
@@ -214,7 +212,7 @@ def plan_promotion(
             )
 
     plan: list[Promotion] = []
-    for source in sorted(groups, key=lambda g: _natural(g.name)):
+    for source in sorted(groups, key=lambda g: natural_key(g.name)):
         index, decision = chosen.get(source.id, (None, Override(source.id)))
         if decision.skip:
             plan.append(
@@ -420,10 +418,10 @@ def checklist(state: YearState) -> Checklist:
     year = state.year
     names = Names.of(groups={g.id: g.name for g in state.groups}, subjects=state.subjects)
     kinds = {s.id: s.kind for s in state.subjects}
-    groups = sorted(state.groups, key=lambda g: _natural(g.name))
+    groups = sorted(state.groups, key=lambda g: natural_key(g.name))
     pairs = sorted(
         {(line.group_id, line.subject_id) for line in state.curriculum},
-        key=lambda p: (_natural(names.group(p[0])), _natural(names.subject(p[1]))),
+        key=lambda p: (natural_key(names.group(p[0])), natural_key(names.subject(p[1]))),
     )
 
     def of_pair(pair: tuple[str, str], text: str) -> Missing:

@@ -18,7 +18,18 @@ from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
 from zhurnal_kit.events import Event
 
 
-def _changed(item: Enrolment, institution_id: str) -> Event:
+def group_created(item: Group) -> Event:
+    """GroupCreated, as every use case that creates a group publishes it."""
+    return Event(
+        aggregate="group",
+        aggregate_id=item.id,
+        institution_id=item.institution_id,
+        payload=events_pb2.GroupCreated(group=group_to_proto(item)),
+    )
+
+
+def enrolment_changed(item: Enrolment, institution_id: str) -> Event:
+    """EnrolmentChanged of one enrolment record."""
     return Event(
         aggregate="group",
         aggregate_id=item.group_id,
@@ -57,16 +68,10 @@ async def create_group(
             starts=first,
             ends=year.ends,
         )
-        await uow.groups.add(item)
-        uow.publish(
-            Event(
-                aggregate="group",
-                aggregate_id=item.id,
-                institution_id=item.institution_id,
-                payload=events_pb2.GroupCreated(group=group_to_proto(item)),
-            )
-        )
         try:
+            # The insert runs at once: a taken name fails here, not at commit.
+            await uow.groups.add(item)
+            uow.publish(group_created(item))
             await uow.commit()
         except IntegrityError:
             raise AlreadyExists(
@@ -115,7 +120,7 @@ async def enrol(
         current = await uow.groups.enrolments_of(student_id, group_id)
         item = domain.enrol(target, student_id, joined=joined, reason=reason, current=current)
         await uow.groups.add_enrolment(item)
-        uow.publish(_changed(item, target.institution_id))
+        uow.publish(enrolment_changed(item, target.institution_id))
         await uow.commit()
     return item
 
@@ -137,7 +142,7 @@ async def leave(
         await authorizer.require(CURRICULUM_MANAGE, institution_id=source.institution_id)
         ended = domain.leave(current, left=left, reason=reason)
         await uow.groups.save_enrolment(ended)
-        uow.publish(_changed(ended, source.institution_id))
+        uow.publish(enrolment_changed(ended, source.institution_id))
         await uow.commit()
     return ended
 
@@ -163,8 +168,8 @@ async def transfer(
         ended, started = domain.transfer(current, target, on=on, reason=reason, current=others)
         await uow.groups.save_enrolment(ended)
         await uow.groups.add_enrolment(started)
-        uow.publish(_changed(ended, source.institution_id))
-        uow.publish(_changed(started, target.institution_id))
+        uow.publish(enrolment_changed(ended, source.institution_id))
+        uow.publish(enrolment_changed(started, target.institution_id))
         await uow.commit()
     return ended, started
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from zhurnal.curriculum.v1 import events_pb2
-from zhurnal_curriculum.adapters.protos import group_to_proto
 from zhurnal_curriculum.domain import opening
 from zhurnal_curriculum.domain.calendar import StudyYear
-from zhurnal_curriculum.domain.groups import Group, enrol
+from zhurnal_curriculum.domain.groups import enrol
 from zhurnal_curriculum.domain.opening import (
     FINAL_YEAR,
     Checklist,
@@ -21,12 +19,11 @@ from zhurnal_curriculum.domain.opening import (
     YearState,
 )
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
-from zhurnal_curriculum.service_layer.groups import _changed as enrolment_changed
+from zhurnal_curriculum.service_layer.groups import enrolment_changed, group_created
 from zhurnal_curriculum.service_layer.handlers import STUDENT_ROLES
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
-from zhurnal_kit.events import Event
 
 
 @dataclass(frozen=True)
@@ -39,17 +36,6 @@ class PromoteGroups:
     carry_students: bool = False
     final_year: int = FINAL_YEAR
     dry_run: bool = False
-
-
-def _group_created(item: Group) -> Event:
-    # The event GroupService.CreateGroup publishes (service_layer/groups.py builds it inline,
-    # so it cannot be called from here; consumers must not tell the two apart).
-    return Event(
-        aggregate="group",
-        aggregate_id=item.id,
-        institution_id=item.institution_id,
-        payload=events_pb2.GroupCreated(group=group_to_proto(item)),
-    )
 
 
 async def _years(uow: CurriculumUnitOfWork, command: PromoteGroups) -> tuple[StudyYear, StudyYear]:
@@ -141,7 +127,7 @@ async def promote_groups(
                         )
                     ],
                 ) from None
-            uow.publish(_group_created(created))
+            uow.publish(group_created(created))
             for item in enrolments:
                 uow.publish(enrolment_changed(item, created.institution_id))
         if not command.dry_run:

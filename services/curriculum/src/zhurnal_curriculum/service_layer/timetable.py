@@ -213,6 +213,7 @@ async def _apply_template(
     uow: CurriculumUnitOfWork,
     year: StudyYear,
     slots: Sequence[Slot],
+    stored_slots: Sequence[Slot],
     removed_slots: Iterable[str],
     decisions: Sequence[Decision],
 ) -> Change:
@@ -250,8 +251,8 @@ async def _apply_template(
         resolved.append(domain.resolve(blocked, answer.decision, reason=answer.reason))
 
     changed = [*plan.add, *plan.update, *(lesson for lesson, _ in resolved)]
-    result = [*plan.keep, *changed]
-    found = domain.conflicts(changed, result)
+    # Only changed lessons can make a new overlap (the stored ones were checked when stored).
+    found = domain.conflicts(changed, [*plan.keep, *changed]) if changed else []
     if found:
         # A pair of two changed lessons is found from both sides: name it once.
         seen: set[frozenset[str]] = set()
@@ -263,7 +264,7 @@ async def _apply_template(
                 unique.append(conflict)
         raise TimetableConflict(unique)
 
-    await uow.timetable.replace_slots(year.id, slots, removed_slots)
+    await uow.timetable.replace_slots(year.id, slots, stored_slots, removed_slots)
     await uow.timetable.remove_lessons([lesson.id for lesson in plan.remove])
     await uow.timetable.add_lessons(year.id, year.institution_id, plan.add)
     await uow.timetable.save_lessons([*plan.update, *(lesson for lesson, _ in resolved)])
@@ -335,7 +336,7 @@ async def set_slot(
             uow, year, [(slot.group_id, slot.subject_id, slot.teacher_id)], ["slot."]
         )
         others = [s for s in current if s.id != slot.id]
-        change = await _apply_template(uow, year, [*others, slot], (), decisions)
+        change = await _apply_template(uow, year, [*others, slot], current, (), decisions)
         await uow.commit()
     return slot, change
 
@@ -353,8 +354,9 @@ async def remove_slot(
         if year_id is None:
             raise invalid("slot_id", "is unknown")
         year = await _managed_year(uow, authorizer, year_id, "slot_id")
-        others = [s for s in await uow.timetable.slots(year.id) if s.id != slot_id]
-        change = await _apply_template(uow, year, others, [slot_id], decisions)
+        current = await uow.timetable.slots(year.id)
+        others = [s for s in current if s.id != slot_id]
+        change = await _apply_template(uow, year, others, current, [slot_id], decisions)
         await uow.commit()
     return change
 
@@ -370,7 +372,8 @@ async def set_timetable(
     """Replace the whole template of a year (all slots valid, or nothing written)."""
     async with uow:
         year = await _managed_year(uow, authorizer, study_year_id, "study_year_id")
-        current = {s.id for s in await uow.timetable.slots(year.id)}
+        stored = await uow.timetable.slots(year.id)
+        current = {s.id for s in stored}
         slots: list[Slot] = []
         problems: list[FieldViolation] = []
         for index, item in enumerate(items):
@@ -391,7 +394,7 @@ async def set_timetable(
             [f"slots[{i}]." for i in range(len(slots))],
         )
         kept = {s.id for s in slots}
-        change = await _apply_template(uow, year, slots, current - kept, decisions)
+        change = await _apply_template(uow, year, slots, stored, current - kept, decisions)
         await uow.commit()
     return slots, change
 
