@@ -13,23 +13,26 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, Member, day, hire, new_institution, open_study_year, student
+from e2e.world import (
+    Curriculum,
+    Identity,
+    Member,
+    day,
+    hire,
+    new_institution,
+    open_study_year,
+    student,
+)
 
 from zhurnal.curriculum.v1 import (
     calendar_pb2,
-    calendar_pb2_grpc,
     events_pb2,
     groups_pb2,
-    groups_pb2_grpc,
     hours_pb2,
-    hours_pb2_grpc,
     plans_pb2,
-    plans_pb2_grpc,
     timetable_pb2,
-    timetable_pb2_grpc,
 )
 from zhurnal_kit.events import unpack
-from zhurnal_kit.grpc_client import make_channel
 from zhurnal_kit.grpc_errors import field_violations
 from zhurnal_kit.pytest_plugin import Person, Stack
 from zhurnal_kit.testing import KeycloakAdmin
@@ -37,28 +40,6 @@ from zhurnal_kit.testing import KeycloakAdmin
 pytestmark = pytest.mark.infra
 
 DRAFT, APPROVED = plans_pb2.PLAN_STATUS_DRAFT, plans_pb2.PLAN_STATUS_APPROVED
-
-
-class Curriculum:
-    """The curriculum service as one member of the school sees it."""
-
-    def __init__(self, stack: Stack, member: Member) -> None:
-        self._channel = make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=30)
-        self._metadata = [("authorization", f"Bearer {member.token()}")]
-        self.calendar = calendar_pb2_grpc.CalendarServiceStub(self._channel)
-        self.groups = groups_pb2_grpc.GroupServiceStub(self._channel)
-        self.hours = hours_pb2_grpc.HoursServiceStub(self._channel)
-        self.plans = plans_pb2_grpc.PlanServiceStub(self._channel)
-        self.timetable = timetable_pb2_grpc.TimetableServiceStub(self._channel)
-
-    async def __aenter__(self) -> Curriculum:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._channel.close()
-
-    async def call(self, method: Any, request: Any) -> Any:
-        return await method(request, metadata=self._metadata)
 
 
 async def refused(call: Awaitable[Any]) -> tuple[grpc.StatusCode, dict[str, str]]:
