@@ -40,6 +40,12 @@ class _OutgoingCall(grpc.aio.UnaryUnaryClientInterceptor):
         return await continuation(new_details, request)
 
 
+# Largest gRPC message either side accepts. gRPC's default (4 MB) is below the files people
+# upload (identity's imports take up to 10 MB): above it a call would fail before the service
+# could answer with an error naming the field.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
 def make_channel(target: str, *, default_timeout_s: float = 5.0) -> grpc.aio.Channel:
     """An insecure channel (TLS is the mesh's job in a cluster) with deadlines enforced."""
     return grpc.aio.insecure_channel(
@@ -48,5 +54,7 @@ def make_channel(target: str, *, default_timeout_s: float = 5.0) -> grpc.aio.Cha
         options=[
             ("grpc.keepalive_time_ms", 30000),
             ("grpc.enable_retries", 1),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
         ],
     )

@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 
 from zhurnal_kit.auth import ANONYMOUS, TokenVerifier, current_caller
 from zhurnal_kit.errors import DomainError, Unauthenticated
+from zhurnal_kit.grpc_client import MAX_MESSAGE_BYTES
 from zhurnal_kit.grpc_errors import status_code_for, to_status
 from zhurnal_kit.logging import (
     new_request_id,
@@ -138,6 +139,8 @@ class GrpcServer:
             options=[
                 ("grpc.max_connection_age_ms", 300_000),
                 ("grpc.max_connection_age_grace_ms", 30_000),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ],
         )
         for register in registrars:

@@ -32,10 +32,14 @@ async def broken(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) ->
     raise RuntimeError("secret internals")
 
 
+async def size(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
+    return str(len(request)).encode()
+
+
 def register(server: grpc.aio.Server) -> None:
     handlers = {
         name: grpc.unary_unary_rpc_method_handler(fn)
-        for name, fn in (("Slow", slow), ("Missing", missing), ("Broken", broken))
+        for name, fn in (("Slow", slow), ("Missing", missing), ("Broken", broken), ("Size", size))
     }
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("test.Test", handlers)])
 
@@ -126,3 +130,10 @@ async def test_stop_lets_calls_in_flight_finish() -> None:
         await asyncio.sleep(0.1)
         await server.stop()
         assert await in_flight == b"done"
+
+
+async def test_an_upload_above_grpcs_default_4_mb_reaches_the_service(server: GrpcServer) -> None:
+    # Identity takes import files up to 10 MB; the transport must not refuse them first.
+    async with make_channel(f"127.0.0.1:{server.port}") as channel:
+        reply = await call(channel, "Size")(b"x" * (10 * 1024 * 1024))
+    assert reply == str(10 * 1024 * 1024).encode()
