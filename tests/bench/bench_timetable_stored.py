@@ -21,7 +21,15 @@ from typing import Any
 
 from bench.bench_timetable import centre_slots, study_year
 from e2e.test_institution_slice import wait_for
-from e2e.world import Curriculum, Identity, hire, new_institution, unique
+from e2e.world import (
+    Curriculum,
+    Identity,
+    create_group,
+    define_subject,
+    hire,
+    new_institution,
+    unique,
+)
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2, hours_pb2
@@ -128,26 +136,24 @@ async def centre(
     subjects: dict[str, str] = {}
     for item in template:
         if item.group_id not in groups:
-            reply = await cur.call(
-                cur.groups.CreateGroup,
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name=f"Объединение {item.group_id}",
-                    kind=groups_pb2.GROUP_KIND_ASSOCIATION,
-                    years_of_study=[1],
-                ),
+            created = await create_group(
+                cur.groups,
+                cur.metadata,
+                year.id,
+                f"Объединение {item.group_id}",
+                [1],
+                kind=groups_pb2.GROUP_KIND_ASSOCIATION,
             )
-            groups[item.group_id] = reply.group.id
+            groups[item.group_id] = created.id
         if item.subject_id not in subjects:
-            reply = await cur.call(
-                cur.hours.DefineSubject,
-                hours_pb2.DefineSubjectRequest(
-                    institution_id=institution,
-                    name=f"Программа {item.subject_id}",
-                    kind=hours_pb2.SUBJECT_KIND_PROGRAMME,
-                ),
+            subject = await define_subject(
+                cur.hours,
+                cur.metadata,
+                institution,
+                f"Программа {item.subject_id}",
+                kind=hours_pb2.SUBJECT_KIND_PROGRAMME,
             )
-            subjects[item.subject_id] = reply.subject.id
+            subjects[item.subject_id] = subject.id
     slots = [
         pb.Slot(
             study_year_id=year.id,

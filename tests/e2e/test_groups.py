@@ -8,7 +8,7 @@ import grpc
 import pytest
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, day, hire, new_institution, open_study_year, student
+from e2e.world import Identity, create_group, day, hire, new_institution, open_study_year, student
 
 from zhurnal.curriculum.v1 import groups_pb2, groups_pb2_grpc
 from zhurnal_kit.grpc_client import make_channel
@@ -31,40 +31,17 @@ async def test_classes_associations_enrolment_and_transfer(
     async with make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=20) as channel:
         groups = groups_pb2_grpc.GroupServiceStub(channel)
 
-        a = (
-            await groups.CreateGroup(
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="7А",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-                metadata=mine,
-            )
-        ).group
-        b = (
-            await groups.CreateGroup(
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="7Б",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-                metadata=mine,
-            )
-        ).group
-        robots = (
-            await groups.CreateGroup(
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="Робототехника",
-                    kind=groups_pb2.GROUP_KIND_ASSOCIATION,
-                    years_of_study=[5, 6, 7],
-                    starts=day("2026-09-15"),
-                ),
-                metadata=mine,
-            )
-        ).group
+        a = await create_group(groups, mine, year.id, "7А")
+        b = await create_group(groups, mine, year.id, "7Б")
+        robots = await create_group(
+            groups,
+            mine,
+            year.id,
+            "Робототехника",
+            [5, 6, 7],
+            kind=groups_pb2.GROUP_KIND_ASSOCIATION,
+            starts=day("2026-09-15"),
+        )
 
         async def enrol_first() -> Any:
             # The student reaches curriculum through identity's events: wait for them.

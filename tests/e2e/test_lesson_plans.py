@@ -17,7 +17,9 @@ from e2e.world import (
     Curriculum,
     Identity,
     Member,
+    create_group,
     day,
+    define_subject,
     hire,
     new_institution,
     open_study_year,
@@ -27,7 +29,6 @@ from e2e.world import (
 from zhurnal.curriculum.v1 import (
     calendar_pb2,
     events_pb2,
-    groups_pb2,
     hours_pb2,
     plans_pb2,
     timetable_pb2,
@@ -64,23 +65,8 @@ async def school_with_maths(
     """(study year, 7А, Математика) with Математика in 7А's curriculum for ``hours``."""
     year = await open_study_year(stack, deputy, school)
     async with Curriculum(stack, deputy) as cur:
-        seven = (
-            await cur.call(
-                cur.groups.CreateGroup,
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="7А",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-            )
-        ).group
-        maths = (
-            await cur.call(
-                cur.hours.DefineSubject,
-                hours_pb2.DefineSubjectRequest(institution_id=school, name="Математика"),
-            )
-        ).subject
+        seven = await create_group(cur.groups, cur.metadata, year.id, "7А")
+        maths = await define_subject(cur.hours, cur.metadata, school, "Математика")
         await cur.call(
             cur.hours.SetCurriculum,
             hours_pb2.SetCurriculumRequest(
@@ -308,17 +294,7 @@ async def test_teachers_write_only_their_own_plans_and_students_do_not_read_them
         )
         assert status == grpc.StatusCode.PERMISSION_DENIED
         # A copy of the author's plan in the author's name is the author's to make…
-        seven_b = (
-            await deputys.call(
-                deputys.groups.CreateGroup,
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year,
-                    name="7Б",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-            )
-        ).group
+        seven_b = await create_group(deputys.groups, deputys.metadata, year, "7Б")
         status, _ = await refused(
             colleagues.call(
                 colleagues.plans.CopyPlan,
@@ -525,17 +501,7 @@ async def test_last_years_plan_is_copied_into_the_new_year_as_a_draft(
                 ),
             )
         ).study_year
-        eight = (
-            await cur.call(
-                cur.groups.CreateGroup,
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=next_year.id,
-                    name="8А",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[8],
-                ),
-            )
-        ).group
+        eight = await create_group(cur.groups, cur.metadata, next_year.id, "8А", [8])
         await cur.call(
             cur.hours.SetCurriculum,
             hours_pb2.SetCurriculumRequest(

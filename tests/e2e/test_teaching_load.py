@@ -7,10 +7,9 @@ from typing import Any
 import grpc
 import pytest
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, hire, new_institution, open_study_year
+from e2e.world import Identity, create_group, define_subject, hire, new_institution, open_study_year
 
 from zhurnal.curriculum.v1 import (
-    groups_pb2,
     groups_pb2_grpc,
     hours_pb2,
     hours_pb2_grpc,
@@ -36,28 +35,9 @@ async def test_the_load_check_names_every_mismatch_and_bad_lines_write_nothing(
         groups = groups_pb2_grpc.GroupServiceStub(channel)
         hours = hours_pb2_grpc.HoursServiceStub(channel)
 
-        seven = (
-            await groups.CreateGroup(
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="7А",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-                metadata=mine,
-            )
-        ).group
-        maths = (
-            await hours.DefineSubject(
-                hours_pb2.DefineSubjectRequest(institution_id=school, name="Математика"),
-                metadata=mine,
-            )
-        ).subject
-        history = (
-            await hours.DefineSubject(
-                hours_pb2.DefineSubjectRequest(institution_id=school, name="История"), metadata=mine
-            )
-        ).subject
+        seven = await create_group(groups, mine, year.id, "7А")
+        maths = await define_subject(hours, mine, school, "Математика")
+        history = await define_subject(hours, mine, school, "История")
         await hours.SetCurriculum(
             hours_pb2.SetCurriculumRequest(
                 study_year_id=year.id,

@@ -14,7 +14,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
-from e2e.world import Curriculum, Identity, Member, hire, new_institution, student
+from e2e.world import (
+    Curriculum,
+    Identity,
+    Member,
+    create_group,
+    define_subject,
+    hire,
+    new_institution,
+    student,
+)
 
 from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2, hours_pb2
 from zhurnal.curriculum.v1 import events_pb2 as curriculum_events
@@ -87,22 +96,8 @@ async def school(
         year = (await wait_for(create, what="curriculum to accept the study year")).study_year
         groups = []
         for name in ("7А", "7Б"):
-            reply = await cur.call(
-                cur.groups.CreateGroup,
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name=name,
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-            )
-            groups.append(reply.group)
-        maths = (
-            await cur.call(
-                cur.hours.DefineSubject,
-                hours_pb2.DefineSubjectRequest(institution_id=institution, name="Математика"),
-            )
-        ).subject
+            groups.append(await create_group(cur.groups, cur.metadata, year.id, name))
+        maths = await define_subject(cur.hours, cur.metadata, institution, "Математика")
 
         async def load() -> Any:
             # The teachers reach curriculum through identity's events: wait for both.

@@ -9,7 +9,17 @@ import grpc
 import pytest
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
-from e2e.world import Identity, code, day, hire, new_institution, open_study_year, student
+from e2e.world import (
+    Identity,
+    code,
+    create_group,
+    day,
+    define_subject,
+    hire,
+    new_institution,
+    open_study_year,
+    student,
+)
 
 from zhurnal.curriculum.v1 import (
     calendar_pb2,
@@ -93,17 +103,7 @@ async def test_the_checklist_guides_the_deputy_and_groups_move_up_with_their_stu
             ),
             metadata=mine,
         )
-        seven = (
-            await groups.CreateGroup(
-                groups_pb2.CreateGroupRequest(
-                    study_year_id=year.id,
-                    name="7А",
-                    kind=groups_pb2.GROUP_KIND_CLASS,
-                    years_of_study=[7],
-                ),
-                metadata=mine,
-            )
-        ).group
+        seven = await create_group(groups, mine, year.id, "7А")
 
         async def enrol(person_id: str) -> Any:
             # Students reach curriculum through identity's events: wait for them.
@@ -119,12 +119,7 @@ async def test_the_checklist_guides_the_deputy_and_groups_move_up_with_their_stu
 
         for person_id in pupils:
             await wait_for(lambda p=person_id: enrol(p), what="the student to be known")
-        maths = (
-            await hours.DefineSubject(
-                hours_pb2.DefineSubjectRequest(institution_id=school, name="Математика"),
-                metadata=mine,
-            )
-        ).subject
+        maths = await define_subject(hours, mine, school, "Математика")
         await hours.SetCurriculum(
             hours_pb2.SetCurriculumRequest(
                 study_year_id=year.id,
@@ -172,15 +167,7 @@ async def test_the_checklist_guides_the_deputy_and_groups_move_up_with_their_stu
         ]
 
         # A graduating class, and the next study year.
-        await groups.CreateGroup(
-            groups_pb2.CreateGroupRequest(
-                study_year_id=year.id,
-                name="11А",
-                kind=groups_pb2.GROUP_KIND_CLASS,
-                years_of_study=[11],
-            ),
-            metadata=mine,
-        )
+        await create_group(groups, mine, year.id, "11А", [11])
         following = (
             await calendar.CreateStudyYear(
                 calendar_pb2.CreateStudyYearRequest(
@@ -243,15 +230,7 @@ async def test_the_checklist_guides_the_deputy_and_groups_move_up_with_their_stu
 
         # Promoting again finds 8А taken: AlreadyExists naming it, and nothing is written, not
         # even 8Б of a class added to the old year since.
-        await groups.CreateGroup(
-            groups_pb2.CreateGroupRequest(
-                study_year_id=year.id,
-                name="7Б",
-                kind=groups_pb2.GROUP_KIND_CLASS,
-                years_of_study=[7],
-            ),
-            metadata=mine,
-        )
+        await create_group(groups, mine, year.id, "7Б")
         with pytest.raises(grpc.aio.AioRpcError) as again:
             await opening.PromoteGroups(promote(), metadata=mine)
         assert again.value.code() == grpc.StatusCode.ALREADY_EXISTS

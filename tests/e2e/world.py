@@ -14,7 +14,9 @@ import httpx
 from zhurnal.curriculum.v1 import (
     calendar_pb2,
     calendar_pb2_grpc,
+    groups_pb2,
     groups_pb2_grpc,
+    hours_pb2,
     hours_pb2_grpc,
     plans_pb2_grpc,
     timetable_pb2_grpc,
@@ -254,3 +256,38 @@ class Curriculum:
     async def call(self, method: Any, request: Any) -> Any:
         """Call a stub method as this caller."""
         return await method(request, metadata=self.metadata)
+
+
+async def create_group(
+    stub: Any,
+    metadata: Any,
+    study_year_id: str,
+    name: str,
+    years: list[int] | None = None,
+    *,
+    kind: int = groups_pb2.GROUP_KIND_CLASS,
+    **fields: Any,
+) -> groups_pb2.Group:
+    """A group created through GroupService.CreateGroup (a class of year 7 unless told)."""
+    reply = await stub.CreateGroup(
+        groups_pb2.CreateGroupRequest(
+            study_year_id=study_year_id,
+            name=name,
+            kind=kind,
+            years_of_study=years or [7],
+            **fields,
+        ),
+        metadata=metadata,
+    )
+    return reply.group
+
+
+async def define_subject(
+    stub: Any, metadata: Any, institution_id: str, name: str, **fields: Any
+) -> hours_pb2.Subject:
+    """A subject defined through HoursService.DefineSubject."""
+    reply = await stub.DefineSubject(
+        hours_pb2.DefineSubjectRequest(institution_id=institution_id, name=name, **fields),
+        metadata=metadata,
+    )
+    return reply.subject

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, time
 from typing import Any, cast
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from zhurnal.curriculum.v1 import events_pb2
-from zhurnal_curriculum.adapters.plan_repository import LessonRef, StoredPlan
+from zhurnal_curriculum.adapters.plan_repository import StoredPlan
 from zhurnal_curriculum.domain.calendar import StudyYear
 from zhurnal_curriculum.domain.groups import Group, GroupKind
 from zhurnal_curriculum.domain.hours import CurriculumLine, Subject
 from zhurnal_curriculum.domain.plans import LessonPlan, PlanStatus, PlanTopic
+from zhurnal_curriculum.domain.timetable import Lesson, LessonStatus
 from zhurnal_curriculum.service_layer import plans
 from zhurnal_curriculum.service_layer.plans import WritePlan
 from zhurnal_kit.errors import (
@@ -64,6 +65,9 @@ class Groups:
     async def get(self, group_id: str) -> Group | None:
         return SEVEN if group_id == SEVEN.id else None
 
+    async def of_year(self, year_id: str) -> list[Group]:
+        return [SEVEN] if year_id == YEAR.id else []
+
 
 class Hours:
     async def subjects(self, institution_id: str) -> list[Subject]:
@@ -83,7 +87,7 @@ class Plans:
     """Plans by id; ``race`` makes the next commit fail as a concurrent first save would."""
 
     stored: dict[str, StoredPlan] = field(default_factory=dict)
-    lessons: list[LessonRef] = field(default_factory=list)
+    lessons: list[Lesson] = field(default_factory=list)
     race: bool = False
 
     async def get(self, plan_id: str, *, for_update: bool = False) -> StoredPlan | None:
@@ -110,11 +114,19 @@ class Plans:
         self.stored[plan.id] = StoredPlan(plan, version)
         return self.stored[plan.id]
 
-    async def lesson(self, lesson_id: str) -> LessonRef | None:
-        return next((x for x in self.lessons if x.id == lesson_id), None)
 
-    async def lesson_ids(self, study_year_id: str, group_id: str, subject_id: str) -> list[str]:
-        return [x.id for x in self.lessons if x.status != "cancelled"]
+@dataclass
+class Timetable:
+    """The dated lessons the plans lie over (those of the Plans fake)."""
+
+    plans: Plans
+
+    async def get_lesson(self, lesson_id: str) -> tuple[Lesson, str, str] | None:
+        found = next((x for x in self.plans.lessons if x.id == lesson_id), None)
+        return (found, YEAR.id, YEAR.institution_id) if found else None
+
+    async def held_lesson_ids(self, year_id: str, group_id: str, subject_id: str) -> list[str]:
+        return [x.id for x in self.plans.lessons if x.status != LessonStatus.CANCELLED]
 
 
 class Uow:
@@ -122,6 +134,7 @@ class Uow:
 
     def __init__(self, store: Plans) -> None:
         self.plans = store
+        self.timetable = Timetable(store)
         self.study_years, self.groups, self.hours, self.people = (
             Years(),
             Groups(),
@@ -404,7 +417,17 @@ async def test_cancelled_lessons_take_no_hour_of_the_plan() -> None:
     mine = plan_of("t1", 2, 1)
     store, uow = world(mine)
     store.lessons = [
-        LessonRef(f"l{i}", "y", "7a", "math", status)
+        Lesson(
+            f"l{i}",
+            None,
+            "7a",
+            "math",
+            "t1",
+            date(2026, 9, i + 1),
+            time(9),
+            45,
+            status=LessonStatus(status),
+        )
         for i, status in enumerate(["scheduled", "cancelled", "moved", "scheduled"])
     ]
     found = {}

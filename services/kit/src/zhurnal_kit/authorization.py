@@ -87,3 +87,21 @@ class Authorizer:
             if len(self._allowed) >= MAX_REMEMBERED:
                 self._allowed.clear()
             self._allowed[key] = now + self._ttl
+
+    async def person_id(self) -> str:
+        """The caller's person id in identity's directory (AccessService.WhoAmI).
+
+        Tokens carry the Keycloak user; what a service records as "who did it" (approved by,
+        closed by, set by) is the person, the same id every other record uses.
+        """
+        try:
+            me = await self._access.WhoAmI(access_pb2.WhoAmIRequest())
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                raise Unauthenticated(error.details() or "sign in first") from None
+            if error.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise PermissionDenied(error.details() or "not registered") from None
+            raise Unavailable(f"identity did not answer: {error.code().name}") from None
+        if not me.person_id:
+            raise PermissionDenied("this account is not registered in Zhurnal")
+        return me.person_id

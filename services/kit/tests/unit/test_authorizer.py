@@ -19,6 +19,10 @@ class FakeAccess:
     def __init__(self) -> None:
         self.allowed: set[tuple[str, str]] = set()
         self.asked = 0
+        self.person = ""
+
+    async def WhoAmI(self, request: access_pb2.WhoAmIRequest) -> Any:
+        return access_pb2.WhoAmIResponse(person_id=self.person)
 
     async def Authorize(self, request: access_pb2.AuthorizeRequest) -> Any:
         self.asked += 1
@@ -75,3 +79,14 @@ async def test_nothing_is_remembered_without_a_ttl_or_a_token() -> None:
     await anonymous.require("curriculum.read", institution_id="i1")
     await anonymous.require("curriculum.read", institution_id="i1")
     assert (fake.asked, fake2.asked) == (2, 2)
+
+
+async def test_the_callers_person_id_comes_from_identity_and_an_unregistered_caller_is_refused() -> (
+    None
+):
+    subject, fake = authorizer()
+    fake.person = "p-1"
+    assert await subject.person_id() == "p-1"
+    fake.person = ""
+    with pytest.raises(PermissionDenied):
+        await subject.person_id()

@@ -1,4 +1,4 @@
-"""Repository of the plan tables (adapters/tables.py), and the dated lessons plans lie over."""
+"""Repository of the plan tables (adapters/tables.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhurnal_curriculum.adapters.tables import group, lesson, lesson_plan, plan_topic, subject
+from zhurnal_curriculum.adapters.tables import group, lesson_plan, plan_topic, subject
 from zhurnal_curriculum.domain.plans import LessonKind, LessonPlan, PlanStatus, PlanTopic
-
-# Lessons that will not be held take no hour of the plan (moved lessons still do).
-CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -23,17 +20,6 @@ class StoredPlan:
 
     plan: LessonPlan
     version: int
-
-
-@dataclass(frozen=True)
-class LessonRef:
-    """What a plan needs to know of one dated lesson."""
-
-    id: str
-    study_year_id: str
-    group_id: str
-    subject_id: str
-    status: str
 
 
 def _plan(row: Any, topics: Sequence[PlanTopic]) -> StoredPlan:
@@ -173,45 +159,3 @@ class PlanRepository:
             )
 
     # --- the dated lessons (written by the timetable) --------------------------------------
-
-    async def lesson(self, lesson_id: str) -> LessonRef | None:
-        """One dated lesson."""
-        row = (
-            await self._session.execute(
-                select(
-                    lesson.c.id,
-                    lesson.c.study_year_id,
-                    lesson.c.group_id,
-                    lesson.c.subject_id,
-                    lesson.c.status,
-                ).where(lesson.c.id == lesson_id)
-            )
-        ).first()
-        return LessonRef(*row) if row else None
-
-    def _held(self, study_year_id: str, group_id: str, subject_id: str) -> Any:
-        return (
-            lesson.c.study_year_id == study_year_id,
-            lesson.c.group_id == group_id,
-            lesson.c.subject_id == subject_id,
-            lesson.c.status != CANCELLED,
-        )
-
-    async def lesson_ids(self, study_year_id: str, group_id: str, subject_id: str) -> list[str]:
-        """The not-cancelled lessons of a group's subject in the order the plan's hours take
-        them: by date, start time, then id (so two lessons at one time keep one order)."""
-        rows = await self._session.scalars(
-            select(lesson.c.id)
-            .where(*self._held(study_year_id, group_id, subject_id))
-            .order_by(lesson.c.date, lesson.c.starts_at, lesson.c.id)
-        )
-        return list(rows)
-
-    async def count_lessons(self, study_year_id: str, group_id: str, subject_id: str) -> int:
-        """How many lessons of a group's subject are not cancelled."""
-        count = await self._session.scalar(
-            select(func.count())
-            .select_from(lesson)
-            .where(*self._held(study_year_id, group_id, subject_id))
-        )
-        return int(count or 0)

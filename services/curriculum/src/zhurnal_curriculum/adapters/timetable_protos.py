@@ -21,7 +21,7 @@ from zhurnal_curriculum.domain.timetable import (
 )
 from zhurnal_kit.errors import invalid
 
-PARITIES = {
+PARITIES: dict[int, WeekParity] = {
     pb.WEEK_PARITY_UNSPECIFIED: WeekParity.EVERY,
     pb.WEEK_PARITY_EVERY: WeekParity.EVERY,
     pb.WEEK_PARITY_ODD: WeekParity.ODD,
@@ -37,12 +37,13 @@ _STATUS_PB = {
     LessonStatus.MOVED: pb.LESSON_STATUS_MOVED,
     LessonStatus.CANCELLED: pb.LESSON_STATUS_CANCELLED,
 }
-DECISIONS = {
-    pb.ENTRIES_DECISION_ENTRIES_FOLLOW: EntriesDecision.ENTRIES_FOLLOW,
-    pb.ENTRIES_DECISION_KEEP_READ_ONLY: EntriesDecision.KEEP_READ_ONLY,
-    pb.ENTRIES_DECISION_KEEP_AS_EXTRA: EntriesDecision.KEEP_AS_EXTRA,
+
+_DECISION_PB: dict[EntriesDecision, pb.EntriesDecision.ValueType] = {
+    EntriesDecision.ENTRIES_FOLLOW: pb.ENTRIES_DECISION_ENTRIES_FOLLOW,
+    EntriesDecision.KEEP_READ_ONLY: pb.ENTRIES_DECISION_KEEP_READ_ONLY,
+    EntriesDecision.KEEP_AS_EXTRA: pb.ENTRIES_DECISION_KEEP_AS_EXTRA,
 }
-_DECISION_PB = {value: key for key, value in DECISIONS.items()}
+_DECISIONS: dict[int, EntriesDecision] = {value: key for key, value in _DECISION_PB.items()}
 
 
 def local_time(value: time) -> pb.LocalTime:
@@ -60,7 +61,7 @@ def from_local_time(value: pb.LocalTime, field: str) -> time:
 
 def decision(value: int) -> EntriesDecision | None:
     """The domain decision, None when unspecified."""
-    return DECISIONS.get(value)
+    return _DECISIONS.get(value)
 
 
 def slot_to_proto(item: Slot, study_year_id: str) -> pb.Slot:

@@ -319,6 +319,34 @@ class TimetableRepository:
             for row in rows
         ]
 
+    def _held(self, year_id: str, group_id: str, subject_id: str) -> tuple[Any, ...]:
+        return (
+            lesson.c.study_year_id == year_id,
+            lesson.c.group_id == group_id,
+            lesson.c.subject_id == subject_id,
+            lesson.c.status != LessonStatus.CANCELLED.value,
+        )
+
+    async def held_lesson_ids(self, year_id: str, group_id: str, subject_id: str) -> list[str]:
+        """The lessons of a group's subject that are held (not cancelled; moved ones are), in
+        the order a lesson plan's hours take them: date, start, then id (two lessons at one
+        time keep one order)."""
+        rows = await self._session.scalars(
+            select(lesson.c.id)
+            .where(*self._held(year_id, group_id, subject_id))
+            .order_by(lesson.c.date, lesson.c.starts_at, lesson.c.id)
+        )
+        return list(rows)
+
+    async def count_held(self, year_id: str, group_id: str, subject_id: str) -> int:
+        """How many lessons of a group's subject are held (not cancelled)."""
+        count = await self._session.scalar(
+            select(func.count())
+            .select_from(lesson)
+            .where(*self._held(year_id, group_id, subject_id))
+        )
+        return int(count or 0)
+
     # The journal's lessons with entries.
 
     async def with_entries(self, lesson_ids: Iterable[str] | None = None) -> set[str]:

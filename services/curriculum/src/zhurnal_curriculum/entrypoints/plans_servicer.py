@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import grpc
-
 from zhurnal.curriculum.v1 import plans_pb2 as pb
 from zhurnal.curriculum.v1 import plans_pb2_grpc
-from zhurnal.identity.v1 import access_pb2, access_pb2_grpc
 from zhurnal_curriculum.adapters.plan_protos import (
     FORMATS,
     import_problem_to_proto,
@@ -20,7 +17,6 @@ from zhurnal_curriculum.adapters.plan_protos import (
 from zhurnal_curriculum.bootstrap import Curriculum
 from zhurnal_curriculum.service_layer import plans
 from zhurnal_curriculum.service_layer.plans import PlanView, WritePlan
-from zhurnal_kit.errors import PermissionDenied, Unauthenticated, Unavailable
 
 Context = Any  # grpc.aio.ServicerContext: unused by these handlers
 
@@ -39,21 +35,6 @@ class PlanServicer(plans_pb2_grpc.PlanServiceServicer):
 
     def __init__(self, app: Curriculum) -> None:
         self._app = app
-        self._access = access_pb2_grpc.AccessServiceStub(app.identity)
-
-    async def _caller_person_id(self) -> str:
-        """The caller's person id: tokens carry the Keycloak user, plans record the person."""
-        try:
-            me = await self._access.WhoAmI(access_pb2.WhoAmIRequest())
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
-                raise Unauthenticated(error.details() or "sign in first") from None
-            if error.code() == grpc.StatusCode.PERMISSION_DENIED:
-                raise PermissionDenied(error.details() or "not registered") from None
-            raise Unavailable(f"identity did not answer: {error.code().name}") from None
-        if not me.person_id:
-            raise PermissionDenied("this account is not registered in Zhurnal")
-        return me.person_id
 
     async def SavePlan(self, request: pb.SavePlanRequest, context: Context) -> pb.SavePlanResponse:
         view = await plans.save_plan(
@@ -118,7 +99,7 @@ class PlanServicer(plans_pb2_grpc.PlanServiceServicer):
         view = await plans.approve_plan(
             self._app.uow(),
             self._app.authorizer,
-            self._caller_person_id,
+            self._app.authorizer.person_id,
             plan_id=request.plan_id,
             expected_version=request.expected_version,
         )

@@ -19,10 +19,10 @@ from zhurnal_curriculum.domain.hours import (
     validate_load,
 )
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
-from zhurnal_curriculum.service_layer.handlers import STAFF_ROLES
+from zhurnal_curriculum.service_layer.references import Reference, check_references
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
-from zhurnal_kit.errors import AlreadyExists, FieldViolation, InvalidArgument, NotFound, invalid
+from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
 
 
 async def define_subject(
@@ -57,26 +57,6 @@ async def _year(uow: CurriculumUnitOfWork, year_id: str) -> StudyYear:
     return year
 
 
-async def _check_references(
-    uow: CurriculumUnitOfWork, year: StudyYear, lines: list[CurriculumLine] | list[LoadLine]
-) -> None:
-    """Every line names a group of the year and a subject of the institution."""
-    groups = {g.id for g in await uow.groups.of_year(year.id)}
-    subjects = {s.id for s in await uow.hours.subjects(year.institution_id)}
-    problems = []
-    for index, line in enumerate(lines):
-        if line.group_id not in groups:
-            problems.append(
-                FieldViolation(f"lines[{index}].group_id", "is not a group of this study year")
-            )
-        if line.subject_id not in subjects:
-            problems.append(
-                FieldViolation(f"lines[{index}].subject_id", "is not a subject of the institution")
-            )
-    if problems:
-        raise InvalidArgument("the lines name unknown groups or subjects", problems)
-
-
 async def set_curriculum(
     uow: CurriculumUnitOfWork, authorizer: Authorizer, *, year_id: str, lines: list[CurriculumLine]
 ) -> int:
@@ -85,7 +65,12 @@ async def set_curriculum(
         year = await _year(uow, year_id)
         await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
         valid = validate_curriculum(lines, period_ids=[p.id for p in year.periods])
-        await _check_references(uow, year, valid)
+        await check_references(
+            uow,
+            year,
+            [Reference(x.group_id, x.subject_id, at=f"lines[{i}].") for i, x in enumerate(valid)],
+            "the curriculum",
+        )
         await uow.hours.replace_curriculum(year.id, valid)
         await uow.commit()
     return len(valid)
@@ -99,17 +84,15 @@ async def set_load(
         year = await _year(uow, year_id)
         await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
         valid = validate_load(lines)
-        await _check_references(uow, year, valid)
-        staff = await uow.people.holders(
-            year.institution_id, STAFF_ROLES, sorted({x.teacher_id for x in valid})
+        await check_references(
+            uow,
+            year,
+            [
+                Reference(x.group_id, x.subject_id, x.teacher_id, at=f"lines[{i}].")
+                for i, x in enumerate(valid)
+            ],
+            "the teaching load",
         )
-        unknown = [
-            FieldViolation(f"lines[{i}].teacher_id", "is not staff of the institution")
-            for i, x in enumerate(valid)
-            if x.teacher_id not in staff
-        ]
-        if unknown:
-            raise InvalidArgument("the load names people who are not staff", unknown)
         await uow.hours.replace_load(year.id, valid)
         await uow.commit()
     return len(valid)

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 
 from zhurnal_curriculum.adapters.plan_protos import plan_approved
-from zhurnal_curriculum.adapters.plan_repository import CANCELLED, StoredPlan
+from zhurnal_curriculum.adapters.plan_repository import StoredPlan
 from zhurnal_curriculum.domain import plans as domain
 from zhurnal_curriculum.domain.calendar import StudyYear
 from zhurnal_curriculum.domain.hours import hours_for
@@ -27,8 +27,9 @@ from zhurnal_curriculum.domain.plans import (
     check_plan,
     validate_topics,
 )
+from zhurnal_curriculum.domain.timetable import LessonStatus
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_READ
-from zhurnal_curriculum.service_layer.handlers import STAFF_ROLES
+from zhurnal_curriculum.service_layer.references import Reference, check_references
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import (
@@ -47,6 +48,7 @@ PLAN_APPROVE = "plan.approve"
 # about 2 MB as CSV; gRPC refuses messages over 4 MB before they reach us, so a larger
 # limit could never be told to the user in words.
 MAX_FILE_BYTES = 3 * 1024 * 1024
+_WHAT = "the plan"
 
 # The approving deputy's person id, asked only once the caller may approve.
 Approver = Callable[[], Awaitable[str]]
@@ -143,28 +145,6 @@ async def _may_take_over(
         )
 
 
-async def _check_references(
-    uow: CurriculumUnitOfWork,
-    year: StudyYear,
-    *,
-    group_id: str,
-    subject_id: str,
-    teacher_id: str,
-    group_field: str = "group_id",
-) -> None:
-    """The group is one of the year, the subject and the teacher are the institution's."""
-    problems = []
-    group = await uow.groups.get(group_id)
-    if group is None or group.study_year_id != year.id:
-        problems.append(FieldViolation(group_field, "is not a group of this study year"))
-    if subject_id not in {s.id for s in await uow.hours.subjects(year.institution_id)}:
-        problems.append(FieldViolation("subject_id", "is not a subject of the institution"))
-    if not await uow.people.holders(year.institution_id, STAFF_ROLES, [teacher_id]):
-        problems.append(FieldViolation("teacher_id", "is not staff of the institution"))
-    if problems:
-        raise InvalidArgument("the plan names unknown groups, subjects or people", problems)
-
-
 def _stale(expected: int, current: int) -> Conflict:
     return Conflict(
         "the plan changed since it was read",
@@ -256,12 +236,8 @@ async def _open_for_writing(
     )
     current = await uow.plans.find(year.id, command.group_id, command.subject_id, for_update=lock)
     await _may_take_over(authorizer, year.institution_id, command.teacher_id, current)
-    await _check_references(
-        uow,
-        year,
-        group_id=command.group_id,
-        subject_id=command.subject_id,
-        teacher_id=command.teacher_id,
+    await check_references(
+        uow, year, [Reference(command.group_id, command.subject_id, command.teacher_id)], _WHAT
     )
     return year, current
 
@@ -366,13 +342,11 @@ async def copy_plan(
         )
         if year.id == source.plan.study_year_id and to_group_id == source.plan.group_id:
             raise invalid("to_group_id", "is the plan's own group: give another group or year")
-        await _check_references(
+        await check_references(
             uow,
             year,
-            group_id=to_group_id,
-            subject_id=source.plan.subject_id,
-            teacher_id=teacher,
-            group_field="to_group_id",
+            [Reference(to_group_id, source.plan.subject_id, teacher, group_field="to_group_id")],
+            _WHAT,
         )
         if await uow.plans.find(year.id, to_group_id, source.plan.subject_id) is not None:
             raise AlreadyExists(
@@ -449,7 +423,7 @@ async def get_plan(
             if stored is None:
                 raise NotFound("the group's subject has no lesson plan in this study year")
         plan = stored.plan
-        lessons = await uow.plans.count_lessons(plan.study_year_id, plan.group_id, plan.subject_id)
+        lessons = await uow.timetable.count_held(plan.study_year_id, plan.group_id, plan.subject_id)
         view = await _view(uow, stored)
     missing = domain.topics_without_lessons(plan, lessons)
     return PlanReport(view, lessons, [t.order for t in missing])
@@ -480,16 +454,17 @@ async def planned_topic(
     suggestion): its hours taken in order by the lessons not cancelled."""
     _required(lesson_id=lesson_id)
     async with uow:
-        lesson = await uow.plans.lesson(lesson_id)
-        if lesson is None:
+        found = await uow.timetable.get_lesson(lesson_id)
+        if found is None:
             raise NotFound(f"no lesson {lesson_id!r}", [FieldViolation("lesson_id", "is unknown")])
-        year = await _year_of(uow, lesson.study_year_id)
+        lesson, year_id, _ = found
+        year = await _year_of(uow, year_id)
         await authorizer.require(CURRICULUM_READ, institution_id=year.institution_id)
         stored = await uow.plans.find(year.id, lesson.group_id, lesson.subject_id)
         if stored is None:
             return PlannedTopic(None, None)
-        if lesson.status == CANCELLED:
+        if lesson.status == LessonStatus.CANCELLED:
             # A lesson not held takes no hour of the plan.
             return PlannedTopic(stored.plan, None)
-        ids = await uow.plans.lesson_ids(year.id, lesson.group_id, lesson.subject_id)
+        ids = await uow.timetable.held_lesson_ids(year.id, lesson.group_id, lesson.subject_id)
     return PlannedTopic(stored.plan, domain.planned_topic_for(stored.plan, ids, lesson_id))

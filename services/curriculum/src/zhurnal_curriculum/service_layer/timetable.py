@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from google.protobuf.message import Message
+
 from zhurnal.common.v1.envelope_pb2 import EventEnvelope
 from zhurnal.curriculum.v1 import events_pb2
 from zhurnal.journal.v1 import events_pb2 as journal_events
@@ -34,6 +36,7 @@ from zhurnal_curriculum.domain.timetable import (
 )
 from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
 from zhurnal_curriculum.service_layer.handlers import STAFF_ROLES
+from zhurnal_curriculum.service_layer.references import Reference, check_references
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.auth import Caller
 from zhurnal_kit.authorization import Authorizer
@@ -55,6 +58,7 @@ DEFAULT_PAGE, MAX_PAGE = 500, 2000
 # A lesson list spans at most a study year and a little.
 MAX_LIST_DAYS = domain.MAX_RANGE_DAYS
 MAX_NAMED_BLOCKED = 10
+_WHAT = "the timetable"
 
 
 @dataclass(frozen=True)
@@ -118,14 +122,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _lesson_event(year: StudyYear, payload: object) -> Event:
+def _lesson_event(year: StudyYear, payload: Message) -> Event:
     # One key per study year keeps a year's lesson events in order for the journal.
-    assert hasattr(payload, "DESCRIPTOR")
     return Event(
         aggregate="lesson",
         aggregate_id=year.id,
         institution_id=year.institution_id,
-        payload=payload,  # type: ignore[arg-type]
+        payload=payload,
     )
 
 
@@ -138,33 +141,6 @@ async def _managed_year(
         raise invalid(field_name, "is unknown")
     await authorizer.require(CURRICULUM_MANAGE, institution_id=year.institution_id)
     return year
-
-
-async def _check_references(
-    uow: CurriculumUnitOfWork,
-    year: StudyYear,
-    items: Sequence[tuple[str, str, str]],
-    prefix: Sequence[str],
-) -> None:
-    """Each (group, subject, teacher) is a group of the year, a subject of the institution and
-    staff of it; violations are named ``<prefix>group_id`` and so on."""
-    groups = {g.id for g in await uow.groups.of_year(year.id)}
-    subjects = {s.id for s in await uow.hours.subjects(year.institution_id)}
-    staff = await uow.people.holders(
-        year.institution_id, STAFF_ROLES, sorted({teacher for _, _, teacher in items if teacher})
-    )
-    problems = []
-    for (group_id, subject_id, teacher_id), at in zip(items, prefix, strict=True):
-        if group_id and group_id not in groups:
-            problems.append(FieldViolation(at + "group_id", "is not a group of this study year"))
-        if subject_id and subject_id not in subjects:
-            problems.append(
-                FieldViolation(at + "subject_id", "is not a subject of the institution")
-            )
-        if teacher_id and teacher_id not in staff:
-            problems.append(FieldViolation(at + "teacher_id", "is not staff of the institution"))
-    if problems:
-        raise InvalidArgument("the timetable names unknown groups, subjects or teachers", problems)
 
 
 def _in_year(year: StudyYear, value: date | None, field_name: str) -> None:
@@ -277,7 +253,7 @@ async def _apply_template(
     return Change(len(plan.add), len(plan.update), len(plan.remove), len(resolved))
 
 
-def _one_off(event: LessonEvent, lesson: Lesson, year: StudyYear) -> object:
+def _one_off(event: LessonEvent, lesson: Lesson, year: StudyYear) -> Message:
     return lesson_event_to_proto(
         event, lesson, study_year_id=year.id, institution_id=year.institution_id
     )
@@ -332,8 +308,8 @@ async def set_slot(
         if item.slot_id and item.slot_id not in {s.id for s in current}:
             raise invalid("slot.id", "is not a slot of this study year")
         slot = _define(year, item, "slot.")
-        await _check_references(
-            uow, year, [(slot.group_id, slot.subject_id, slot.teacher_id)], ["slot."]
+        await check_references(
+            uow, year, [Reference(slot.group_id, slot.subject_id, slot.teacher_id, "slot.")], _WHAT
         )
         others = [s for s in current if s.id != slot.id]
         change = await _apply_template(uow, year, [*others, slot], current, (), decisions)
@@ -387,11 +363,14 @@ async def set_timetable(
                 problems += error.violations
         if problems:
             raise InvalidArgument("the timetable is not valid", problems)
-        await _check_references(
+        await check_references(
             uow,
             year,
-            [(s.group_id, s.subject_id, s.teacher_id) for s in slots],
-            [f"slots[{i}]." for i in range(len(slots))],
+            [
+                Reference(s.group_id, s.subject_id, s.teacher_id, f"slots[{i}].")
+                for i, s in enumerate(slots)
+            ],
+            _WHAT,
         )
         kept = {s.id for s in slots}
         change = await _apply_template(uow, year, slots, stored, current - kept, decisions)
@@ -517,7 +496,7 @@ async def add_extra_lesson(
             reason=reason,
             room=room,
         )
-        await _check_references(uow, year, [(group_id, subject_id, teacher_id)], [""])
+        await check_references(uow, year, [Reference(group_id, subject_id, teacher_id)], _WHAT)
         await _check_free(uow, year, lesson, "lesson")
         await uow.timetable.add_lessons(year.id, year.institution_id, [lesson])
         uow.publish(_lesson_event(year, _one_off(event, lesson, year)))
