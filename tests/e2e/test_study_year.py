@@ -104,6 +104,7 @@ async def test_a_deputy_opens_the_year_and_closes_a_period(
             pb.ClosePeriodRequest(study_year_id=year.id, period_id=first.period.id), metadata=mine
         )
         assert closed.period.closed
+        assert closed.period.closed_by == deputy.person_id  # the person, not the login
         assert await code(
             cal.ClosePeriod(
                 pb.ClosePeriodRequest(study_year_id=year.id, period_id=first.period.id),

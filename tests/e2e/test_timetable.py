@@ -542,6 +542,7 @@ async def test_a_substitution_opens_that_lessons_journal_only_and_ends(
             )
         ).substitution
         assert sub.active
+        assert sub.set_by == s.deputy.person_id
         with pytest.raises(grpc.aio.AioRpcError) as twice:
             await cur.call(
                 cur.timetable.SetSubstitution,

@@ -127,6 +127,7 @@ def substitution_to_proto(item: Substitution, *, now: datetime) -> pb.Substituti
         valid_until=_instant(item.valid_until),
         revoked_at=_instant(item.revoked_at),
         active=item.active_at(now),
+        set_by=item.set_by,
     )
 
 

@@ -84,6 +84,7 @@ def _substitution(row: Any) -> Substitution:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         revoked_at=row.revoked_at,
+        set_by=row.set_by,
     )
 
 
@@ -411,7 +412,7 @@ class TimetableRepository:
         ).first()
         return (_substitution(row), row.institution_id) if row else None
 
-    async def add_substitution(self, item: Substitution, institution_id: str, set_by: str) -> None:
+    async def add_substitution(self, item: Substitution, institution_id: str) -> None:
         """Store a new substitution."""
         await self._session.execute(
             substitution.insert().values(
@@ -423,7 +424,7 @@ class TimetableRepository:
                 reason=item.reason,
                 valid_from=item.valid_from,
                 valid_until=item.valid_until,
-                set_by=set_by,
+                set_by=item.set_by,
             )
         )
 

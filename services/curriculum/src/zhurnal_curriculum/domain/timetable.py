@@ -771,6 +771,7 @@ class Substitution:
     valid_from: dt.datetime
     valid_until: dt.datetime
     revoked_at: dt.datetime | None = None
+    set_by: str = ""  # the person who named the substitute (the deputy)
 
     @classmethod
     def assign(

@@ -9,7 +9,6 @@ from zhurnal.curriculum.v1 import calendar_pb2_grpc
 from zhurnal_curriculum.adapters.protos import from_day, period_to_proto, year_to_proto
 from zhurnal_curriculum.bootstrap import Curriculum
 from zhurnal_curriculum.service_layer import calendar
-from zhurnal_kit.auth import current_caller
 
 Context = Any  # grpc.aio.ServicerContext: unused by these handlers
 
@@ -70,7 +69,6 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
         period = await calendar.close_period(
             self._app.uow(),
             self._app.authorizer,
-            current_caller.get(),
             year_id=request.study_year_id,
             period_id=request.period_id,
         )

@@ -24,7 +24,6 @@ from zhurnal_curriculum.service_layer.timetable import (
     LessonView,
     SlotInput,
 )
-from zhurnal_kit.auth import current_caller
 from zhurnal_kit.errors import invalid
 
 Context = Any  # grpc.aio.ServicerContext: unused by these handlers
@@ -196,7 +195,6 @@ class TimetableServicer(timetable_pb2_grpc.TimetableServiceServicer):
         item = await timetable.set_substitution(
             self._app.uow(),
             self._app.authorizer,
-            current_caller.get(),
             lesson_id=request.lesson_id,
             substitute_teacher_id=request.substitute_teacher_id,
             reason=request.reason,

@@ -11,7 +11,6 @@ from zhurnal.curriculum.v1 import events_pb2
 from zhurnal_curriculum.adapters.protos import period_to_proto, year_to_proto
 from zhurnal_curriculum.domain.calendar import StudyPeriod, StudyYear
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
-from zhurnal_kit.auth import Caller
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
 from zhurnal_kit.events import Event
@@ -125,16 +124,17 @@ async def add_holiday(
 async def close_period(
     uow: CurriculumUnitOfWork,
     authorizer: Authorizer,
-    caller: Caller,
     *,
     year_id: str,
     period_id: str,
 ) -> StudyPeriod:
-    """Close a period (R-6.3); the journal locks its entries on PeriodClosed."""
+    """Close a period (R-6.3); the journal locks its entries on PeriodClosed. ``closed_by``
+    is the deputy's person id."""
     async with uow:
         year = await _locked(uow, year_id)
         await authorizer.require(PERIOD_MANAGE, institution_id=year.institution_id)
-        year = year.close_period(period_id, by=caller.subject, at=datetime.now(UTC))
+        closer = await authorizer.person_id()
+        year = year.close_period(period_id, by=closer, at=datetime.now(UTC))
         period = year.period(period_id)
         await uow.study_years.save(year)
         uow.publish(

@@ -10,7 +10,7 @@ never dropped, moved or cancelled without an explicit decision (domain/timetable
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,6 @@ from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICU
 from zhurnal_curriculum.service_layer.handlers import STAFF_ROLES
 from zhurnal_curriculum.service_layer.references import Reference, check_references
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
-from zhurnal_kit.auth import Caller
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.db import UnitOfWork
 from zhurnal_kit.errors import (
@@ -514,7 +513,6 @@ async def _time_zone(uow: CurriculumUnitOfWork, institution_id: str) -> ZoneInfo
 async def set_substitution(
     uow: CurriculumUnitOfWork,
     authorizer: Authorizer,
-    caller: Caller,
     *,
     lesson_id: str,
     substitute_teacher_id: str,
@@ -549,7 +547,8 @@ async def set_substitution(
             valid_until=valid_until,
             busy=busy,
         )
-        await uow.timetable.add_substitution(item, year.institution_id, caller.subject)
+        item = replace(item, set_by=await authorizer.person_id())
+        await uow.timetable.add_substitution(item, year.institution_id)
         uow.publish(_substitution_event(year, item, now))
         await uow.commit()
     return item
