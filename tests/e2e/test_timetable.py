@@ -273,6 +273,53 @@ async def test_slots_generate_the_years_lessons_and_overlaps_are_refused_naming_
         )
         assert len(listed.slots) == 3
 
+        # Pages of a month of 7Б's lessons join up to the whole month, none twice.
+        month = (NEXT_MONDAY, NEXT_MONDAY + timedelta(days=30))
+        whole = await lessons(cur, s, *month, group_id=s.seven_b.id)
+        paged: list[str] = []
+        token = ""
+        while True:
+            page = await cur.call(
+                cur.timetable.ListLessons,
+                pb.ListLessonsRequest(
+                    institution_id=s.id,
+                    group_id=s.seven_b.id,
+                    to=d(month[1]),
+                    page_size=2,
+                    page_token=token,
+                    **{"from": d(month[0])},
+                ),
+            )
+            paged += [x.id for x in page.lessons]
+            token = page.next_page_token
+            if not token:
+                break
+        assert paged == [x.id for x in whole] and len(whole) > 2
+
+        # Bad queries name their field.
+        for request, field_name in [
+            (
+                {"teacher_id": s.teacher.person_id, "group_id": s.seven_a.id},
+                "group_id",
+            ),
+            ({"to": d(NEXT_MONDAY - timedelta(days=1))}, "to"),
+            ({"page_token": "not-ours"}, "page_token"),
+            ({"page_size": 5000}, "page_size"),
+        ]:
+            fields = {"to": d(NEXT_MONDAY + timedelta(days=6))} | request
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await cur.call(
+                    cur.timetable.ListLessons,
+                    pb.ListLessonsRequest(
+                        institution_id=s.id, **{"from": d(NEXT_MONDAY)}, **fields
+                    ),
+                )
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert [v.field for v in field_violations(refused.value)] == [field_name]
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await cur.call(cur.timetable.GetLesson, pb.GetLessonRequest(lesson_id="nope"))
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
     # The journal hears of every generated lesson.
     async def scheduled() -> int:
         found = await lesson_events(stack, s.year.id)
@@ -368,6 +415,18 @@ async def test_one_off_changes_and_lessons_with_entries_need_a_decision(
         ).lesson
         assert moved.status == pb.LESSON_STATUS_MOVED
         assert moved.moved_from_date.iso == NEXT_MONDAY.isoformat()
+        # Nothing moves or is added outside the study year.
+        with pytest.raises(grpc.aio.AioRpcError) as outside:
+            await cur.call(
+                cur.timetable.MoveLesson,
+                pb.MoveLessonRequest(
+                    lesson_id=later.id,
+                    new_date=d(YEAR_ENDS + timedelta(days=1)),
+                    new_start=at(9),
+                    reason="Перенос",
+                ),
+            )
+        assert [v.field for v in field_violations(outside.value)] == ["new_date"]
         saturday = NEXT_MONDAY + timedelta(days=5)
         extra = (
             await cur.call(
