@@ -81,9 +81,7 @@ async def test_nothing_is_remembered_without_a_ttl_or_a_token() -> None:
     assert (fake.asked, fake2.asked) == (2, 2)
 
 
-async def test_the_callers_person_id_comes_from_identity_and_an_unregistered_caller_is_refused() -> (
-    None
-):
+async def test_the_person_id_comes_from_identity_and_an_unregistered_caller_is_refused() -> None:
     subject, fake = authorizer()
     fake.person = "p-1"
     assert await subject.person_id() == "p-1"
