@@ -244,6 +244,14 @@ def _specs(
     common |= {f"ZHURNAL_GATEWAY_{svc.upper()}_ADDR": addr for svc, addr in grpc.items()}
     common["ZHURNAL_CURRICULUM_IDENTITY_ADDR"] = grpc["identity"]
     common |= {
+        "ZHURNAL_JOURNAL_IDENTITY_ADDR": grpc["identity"],
+        "ZHURNAL_JOURNAL_CURRICULUM_ADDR": grpc["curriculum"],
+        # A short deadline (the lesson's end) and a 1 s monitor, so tests of late entries and
+        # of the overdue alert need not wait for midnight.
+        "ZHURNAL_JOURNAL_TOPIC_DUE": "lesson_end",
+        "ZHURNAL_JOURNAL_MONITOR_INTERVAL_S": "1",
+    }
+    common |= {
         "ZHURNAL_GATEWAY_DATABASE_URL": urls["gateway"],
         "ZHURNAL_GATEWAY_HTTP_PORT": str(http_port),
         "ZHURNAL_GATEWAY_KEYCLOAK_URL": infra.keycloak_url,
@@ -260,6 +268,9 @@ def _specs(
         ("curriculum-consumers", "zhurnal_curriculum.entrypoints.consumers", "curriculum"),
         ("curriculum-relay", "zhurnal_curriculum.entrypoints.relay", "curriculum"),
         ("journal", "zhurnal_journal.entrypoints.grpc_server", "journal"),
+        ("journal-consumers", "zhurnal_journal.entrypoints.consumers", "journal"),
+        ("journal-relay", "zhurnal_journal.entrypoints.relay", "journal"),
+        ("journal-monitor", "zhurnal_journal.entrypoints.monitor", "journal"),
         ("reporting", "zhurnal_reporting.entrypoints.grpc_server", "reporting"),
         ("backup", "zhurnal_backup.entrypoints.grpc_server", "backup"),
     ]
