@@ -11,7 +11,6 @@ lesson an hour, so the journal can suggest the planned topic of each lesson.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from zhurnal_kit.errors import FailedPrecondition, FieldViolation, InvalidArgume
 from zhurnal_kit.spreadsheet import Cell, Column, Header, Row, is_empty, value_key
 from zhurnal_kit.spreadsheet import ImportProblem as ImportProblem  # the type of its problems
 from zhurnal_kit.spreadsheet import cell_text as _text
+from zhurnal_kit.text import in_russian, tidy_topic
 
 MAX_TOPIC = 500
 MIN_TOPIC_HOURS, MAX_TOPIC_HOURS = 1, 20
@@ -35,7 +35,6 @@ MAX_XLSX_UNPACKED = 32 * 1024 * 1024
 # looked for among the first few non-empty rows.
 HEADER_SEARCH_ROWS = spreadsheet.HEADER_SEARCH_ROWS
 
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 class LessonKind(StrEnum):
@@ -62,16 +61,6 @@ class PlanStatus(StrEnum):
 
     DRAFT = "draft"
     APPROVED = "approved"
-
-
-def tidy_topic(text: str) -> str:
-    """NFC, trimmed, runs of spaces and line breaks as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def in_russian(text: str) -> bool:
-    """The text has at least one Cyrillic letter (R-5: topics are written in Russian)."""
-    return bool(_CYRILLIC.search(text))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ ACCESS_REVIEW = "access.review"
 PD_LOG_READ = "pd_log.read"
 JOURNAL_READ = "journal.read"
 JOURNAL_WRITE = "journal.write"
+# A teacher filling in the journal for a colleague who cannot; the journal asks it only
+# when the institution allows it and the caller is neither the teacher nor a substitute.
+JOURNAL_FILL_IN = "journal.fill_in"
 DIARY_READ = "diary.read"
 CURRICULUM_READ = "curriculum.read"
 CURRICULUM_MANAGE = "curriculum.manage"
@@ -60,6 +63,7 @@ ACTIONS = (
     PD_LOG_READ,
     JOURNAL_READ,
     JOURNAL_WRITE,
+    JOURNAL_FILL_IN,
     DIARY_READ,
     CURRICULUM_READ,
     CURRICULUM_MANAGE,
@@ -133,6 +137,7 @@ RULES: dict[Role, dict[str, tuple[Scope, ...]]] = {
         PERSONAL_DATA_READ: (Scope.OWN_GROUPS,),
         JOURNAL_READ: (Scope.OWN_GROUPS, Scope.SUBSTITUTED),
         JOURNAL_WRITE: (Scope.OWN_GROUPS, Scope.SUBSTITUTED),
+        JOURNAL_FILL_IN: (_I,),
         DIARY_READ: (Scope.OWN_GROUPS,),
         CURRICULUM_READ: (_I,),
         # A teacher writes the lesson plans of the subjects they teach.
