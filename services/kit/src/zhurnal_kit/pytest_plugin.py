@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from zhurnal_kit.testing import KeycloakAdmin
 
@@ -83,22 +84,69 @@ def run_id() -> str:
     return "t" + uuid.uuid4().hex[:8]
 
 
-@pytest.fixture(scope="session")
-def make_database(infra: Infra, run_id: str) -> Iterator[Callable[[str], str]]:
-    """Creates a fresh database per call (``<run>_<name>``); all are dropped at the end."""
-    created: list[str] = []
+def run_admin_sql(infra: Infra, sql: str) -> None:
+    """Run ``sql`` on the cluster's postgres database as the superuser."""
 
-    async def admin(sql: str) -> None:
+    async def admin() -> None:
         conn = await asyncpg.connect(infra.database_url("postgres", driver="postgresql"))
         try:
             await conn.execute(sql)
         finally:
             await conn.close()
 
+    # In a thread of its own: callers may be async fixtures inside a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, admin()).result()
+
+
+# Services whose processes run as a login role of their own that owns nothing, while their
+# migrations run as the owner (ADR 13): the login role, and the group role its migrations grant
+# the service's privileges to.
+SERVICE_ROLES = {"journal": ("zhurnal_journal", "zhurnal_journal_app")}
+
+
+def ensure_service_role(infra: Infra, service: str) -> str:
+    """Create the service's login role and group role if missing (roles belong to the
+    cluster, and concurrent test runs may race to create them); the login role's name."""
+    login, group = SERVICE_ROLES[service]
+    run_admin_sql(
+        infra,
+        f"""
+        DO $$
+        BEGIN
+            BEGIN
+                CREATE ROLE {group} NOLOGIN;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END;
+            BEGIN
+                CREATE ROLE {login} LOGIN;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+            END;
+            IF NOT pg_has_role('{login}', '{group}', 'MEMBER') THEN
+                BEGIN
+                    GRANT {group} TO {login};
+                EXCEPTION WHEN unique_violation THEN NULL;
+                END;
+            END IF;
+        END
+        $$
+        """,
+    )
+    return login
+
+
+def as_role(url: str, role: str) -> str:
+    """``url`` with ``role`` as its user (trust authentication: no password)."""
+    return make_url(url).set(username=role, password=None).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def make_database(infra: Infra, run_id: str) -> Iterator[Callable[[str], str]]:
+    """Creates a fresh database per call (``<run>_<name>``); all are dropped at the end."""
+    created: list[str] = []
+
     def run(sql: str) -> None:
-        # In a thread of its own: callers may be async fixtures inside a running loop.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, admin(sql)).result()
+        run_admin_sql(infra, sql)
 
     def make(name: str) -> str:
         db = f"{run_id}_{name}"
@@ -213,7 +261,7 @@ SERVICES = ("identity", "curriculum", "journal", "reporting", "backup")
 
 
 def _specs(
-    infra: Infra, namespace: str, urls: dict[str, str]
+    infra: Infra, namespace: str, urls: dict[str, str], logins: dict[str, str]
 ) -> tuple[dict[str, ProcessSpec], dict[str, str], int]:
     common: dict[str, str] = {}
     grpc: dict[str, str] = {}
@@ -221,8 +269,13 @@ def _specs(
         prefix = f"ZHURNAL_{svc.upper()}_"
         port = free_port()
         grpc[svc] = f"127.0.0.1:{port}"
+        if svc in logins:
+            # The service runs as its own login role; migrations run as the owner.
+            common[f"{prefix}MIGRATIONS_DATABASE_URL"] = urls[svc]
+            common[f"{prefix}DATABASE_URL"] = as_role(urls[svc], logins[svc])
+        else:
+            common[f"{prefix}DATABASE_URL"] = urls[svc]
         common |= {
-            f"{prefix}DATABASE_URL": urls[svc],
             f"{prefix}KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
             f"{prefix}KAFKA_TOPIC_NAMESPACE": namespace,
             f"{prefix}KEYCLOAK_URL": infra.keycloak_url,
@@ -310,8 +363,10 @@ def wait_until(
 @pytest.fixture(scope="session")
 def stack(infra: Infra, make_database: Callable[[str], str], run_id: str) -> Iterator[Stack]:
     """Every service running as real processes against fresh databases and topics."""
+    # The owners' URLs: tests read (and tamper with) the databases directly.
     urls = {svc: make_database(svc) for svc in (*SERVICES, "gateway")}
-    specs, grpc_addrs, http_port = _specs(infra, run_id, urls)
+    logins = {svc: ensure_service_role(infra, svc) for svc in SERVICE_ROLES}
+    specs, grpc_addrs, http_port = _specs(infra, run_id, urls, logins)
     log_dir = infra.run_dir / "test-logs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(

@@ -38,9 +38,11 @@ def on_stop_signals(stop: Callable[[], None]) -> None:
 
 
 async def prepare_database(settings: ServiceSettings, package: str) -> None:
-    """Apply the service's migrations when this process is allowed to (see settings)."""
+    """Apply the service's migrations when this process is allowed to (see settings), as the
+    owner when its URL is given."""
     if settings.run_migrations:
-        await apply_migrations(package, settings.database_url.get_secret_value())
+        url = settings.migrations_database_url or settings.database_url
+        await apply_migrations(package, url.get_secret_value())
 
 
 async def run_relay(settings: ServiceSettings, package: str) -> None:

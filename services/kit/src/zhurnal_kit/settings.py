@@ -27,6 +27,10 @@ class ServiceSettings(BaseSettings):
     )
     database_pool_size: int = Field(default=10, ge=1, le=200)
     run_migrations: bool = True
+    # The owner's URL; migrations run with it when set, so the role the service runs as
+    # (database_url) can be kept from altering tables, or from rewriting what must stay as it
+    # was written (the journal's history, ADR 13).
+    migrations_database_url: SecretStr | None = None
 
     kafka_bootstrap: str = "127.0.0.1:59092"
     # Prepended to every topic name; lets a test run (or a second deployment sharing one Kafka)
