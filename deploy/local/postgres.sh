@@ -97,6 +97,27 @@ create_service_dbs() {
   for s in $ZHURNAL_SERVICES; do createdb_ "zhurnal_$s"; done
 }
 
+# The journal runs as the login role zhurnal_journal, a member of zhurnal_journal_app, which
+# owns nothing: its migrations (run as $PG_USER, the owner) grant the group what the service may
+# do, and nothing that rewrites the history (ADR 13). No password: trust, as for $PG_USER.
+create_service_roles() {
+  psql_ -d postgres <<'SQL'
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'zhurnal_journal_app') THEN
+    CREATE ROLE zhurnal_journal_app NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'zhurnal_journal') THEN
+    CREATE ROLE zhurnal_journal LOGIN;
+  END IF;
+  IF NOT pg_has_role('zhurnal_journal', 'zhurnal_journal_app', 'MEMBER') THEN
+    GRANT zhurnal_journal_app TO zhurnal_journal;
+  END IF;
+END
+$$;
+SQL
+}
+
 createdb_() {
   local name="$1"
   [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "postgres: bad database name '$name'"
@@ -126,6 +147,7 @@ start() {
     log "postgres up (pid $(pid), 127.0.0.1:$PG_PORT)"
   fi
   create_service_dbs
+  create_service_roles
 }
 
 stop() {

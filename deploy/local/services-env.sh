@@ -5,6 +5,10 @@ for svc in $ZHURNAL_SERVICES; do
   export "ZHURNAL_${upper}_KAFKA_BOOTSTRAP=127.0.0.1:${KAFKA_PORT}"
   export "ZHURNAL_${upper}_KEYCLOAK_URL=http://127.0.0.1:${KEYCLOAK_PORT}"
 done
+# The journal runs as its own login role (postgres.sh creates it); its migrations run as the
+# owner, so the role the service runs as cannot rewrite the history (ADR 13).
+export ZHURNAL_JOURNAL_MIGRATIONS_DATABASE_URL="$ZHURNAL_JOURNAL_DATABASE_URL"
+export ZHURNAL_JOURNAL_DATABASE_URL="postgresql+asyncpg://zhurnal_journal@127.0.0.1:${PG_PORT}/zhurnal_journal"
 export ZHURNAL_GATEWAY_KEYCLOAK_URL="http://127.0.0.1:${KEYCLOAK_PORT}"
 export ZHURNAL_GATEWAY_HTTP_PORT="$GATEWAY_PORT"
 # The gateway's OIDC client secret: keycloak.sh generates it at `infra.sh up` (after this file
