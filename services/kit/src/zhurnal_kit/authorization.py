@@ -41,6 +41,8 @@ class Authorizer:
         self._access = access_pb2_grpc.AccessServiceStub(channel)
         self._ttl = allow_ttl_s
         self._allowed: dict[_Key, float] = {}
+        # Token -> (person id, remembered until): a save asks "who is this" every time.
+        self._people: dict[str, tuple[str, float]] = {}
 
     async def require(
         self,
@@ -92,8 +94,13 @@ class Authorizer:
         """The caller's person id in identity's directory (AccessService.WhoAmI).
 
         Tokens carry the Keycloak user; what a service records as "who did it" (approved by,
-        closed by, set by) is the person, the same id every other record uses.
+        closed by, set by) is the person, the same id every other record uses. Remembered per
+        token for as long as an allowed decision.
         """
+        token = current_caller.get().token
+        now = time.monotonic()
+        if token and (known := self._people.get(token)) and known[1] > now:
+            return known[0]
         try:
             me = await self._access.WhoAmI(access_pb2.WhoAmIRequest())
         except grpc.aio.AioRpcError as error:
@@ -104,4 +111,8 @@ class Authorizer:
             raise Unavailable(f"identity did not answer: {error.code().name}") from None
         if not me.person_id:
             raise PermissionDenied("this account is not registered in Zhurnal")
+        if token and self._ttl > 0:
+            if len(self._people) >= MAX_REMEMBERED:
+                self._people.clear()
+            self._people[token] = (me.person_id, now + self._ttl)
         return me.person_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class DomainError(Exception):
 
     message: str
     violations: list[FieldViolation] = field(default_factory=list)
+    # Protobuf messages the status carries besides the violations (e.g. the current state of
+    # what a stale write tried to change), packed as google.protobuf.Any.
+    details: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

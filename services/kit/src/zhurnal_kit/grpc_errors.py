@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import grpc
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -18,6 +21,8 @@ from zhurnal_kit.errors import (
     Unauthenticated,
     Unavailable,
 )
+
+M = TypeVar("M", bound=Message)
 
 _CODES: list[tuple[type[DomainError], grpc.StatusCode]] = [
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
@@ -53,6 +58,8 @@ def to_status(error: DomainError) -> grpc.Status:
             ]
         )
         status.details.add().Pack(detail)
+    for extra in error.details:
+        status.details.add().Pack(extra)
     return rpc_status.to_status(status)
 
 
@@ -72,4 +79,14 @@ def field_violations(error: grpc.aio.AioRpcError | grpc.RpcError) -> list[FieldV
     return violations
 
 
-__all__ = ["code_pb2", "field_violations", "status_code_for", "to_status"]
+def status_details(error: grpc.aio.AioRpcError | grpc.RpcError, message: M) -> M | None:
+    """The first status detail of ``message``'s type, unpacked into it (None when absent)."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status is not None else ():
+        if detail.Is(message.DESCRIPTOR):
+            detail.Unpack(message)
+            return message
+    return None
+
+
+__all__ = ["code_pb2", "field_violations", "status_code_for", "status_details", "to_status"]

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhurnal_journal.adapters.tables import lesson
-
-CANCELLED = 3  # curriculum.v1.LessonStatus.LESSON_STATUS_CANCELLED
+from zhurnal_journal.adapters.tables import (
+    attendance,
+    enrolment,
+    lesson,
+    mark,
+    period_unlock,
+    study_period,
+    substitution,
+)
+from zhurnal_journal.domain.entries import (
+    CANCELLED,
+    AttendanceEntry,
+    AttendanceStatus,
+    LessonKind,
+    LessonRecord,
+    LessonState,
+    MarkEntry,
+    SavePlan,
+    ScheduledLesson,
+)
+from zhurnal_journal.domain.locks import Period
+from zhurnal_journal.domain.marking import ScoredMark
 
 
 def missing_topic(now: datetime) -> ColumnElement[bool]:
@@ -20,8 +43,466 @@ def missing_topic(now: datetime) -> ColumnElement[bool]:
     return and_(lesson.c.topic.is_(None), lesson.c.status != CANCELLED, lesson.c.due_at < now)
 
 
+_SCHEDULE = (
+    lesson.c.id,
+    lesson.c.institution_id,
+    lesson.c.study_year_id,
+    lesson.c.group_id,
+    lesson.c.subject_id,
+    lesson.c.teacher_id,
+    lesson.c.date,
+    lesson.c.start,
+    lesson.c.duration,
+    lesson.c.status,
+    lesson.c.kept_read_only,
+    lesson.c.due_at,
+)
+
+
+def scheduled_from_row(row: RowMapping) -> ScheduledLesson:
+    """The schedule columns of a lesson row."""
+    return ScheduledLesson(
+        id=row["id"],
+        institution_id=row["institution_id"],
+        study_year_id=row["study_year_id"],
+        group_id=row["group_id"],
+        subject_id=row["subject_id"],
+        teacher_id=row["teacher_id"],
+        date=row["date"],
+        start=row["start"],
+        duration=row["duration"],
+        status=row["status"],
+        kept_read_only=row["kept_read_only"],
+        due_at=row["due_at"],
+    )
+
+
+def record_from_row(row: RowMapping) -> LessonRecord | None:
+    """The record columns of a lesson row (None while no topic was saved)."""
+    if row["topic"] is None:
+        return None
+    return LessonRecord(
+        topic=row["topic"],
+        material=row["material"],
+        kind=LessonKind(row["kind"]),
+        homework=row["homework"],
+        notes=row["notes"],
+    )
+
+
+def attendance_from_row(row: RowMapping) -> AttendanceEntry:
+    """An attendance row."""
+    return AttendanceEntry(
+        row["student_id"], AttendanceStatus(row["status"]), row["late_minutes"], row["reason"]
+    )
+
+
+def mark_from_row(row: RowMapping) -> MarkEntry:
+    """A mark row."""
+    return MarkEntry(
+        id=row["id"],
+        student_id=row["student_id"],
+        value=row["value"],
+        type_code=row["type_code"],
+        scale_id=row["scale_id"],
+        weight=row["weight"],
+        score=row["score"],
+        comment=row["comment"],
+        entered_by=row["entered_by"],
+        entered_at=row["entered_at"],
+    )
+
+
+def _mark_values(lesson_id: str, institution_id: str, item: MarkEntry) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "lesson_id": lesson_id,
+        "student_id": item.student_id,
+        "institution_id": institution_id,
+        "value": item.value,
+        "type_code": item.type_code,
+        "scale_id": item.scale_id,
+        "weight": item.weight,
+        "score": item.score,
+        "comment": item.comment,
+        "entered_by": item.entered_by,
+        "entered_at": item.entered_at,
+    }
+
+
 class LessonRepository:
     """Reads and writes of lessons and their entries on one session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def scheduled(self, lesson_id: str) -> ScheduledLesson | None:
+        """The lesson's schedule (no entries, no lock)."""
+        row = (
+            (await self.session.execute(select(*_SCHEDULE).where(lesson.c.id == lesson_id)))
+            .mappings()
+            .first()
+        )
+        return scheduled_from_row(row) if row else None
+
+    async def state(self, lesson_id: str, *, lock: bool = False) -> LessonState | None:
+        """The lesson with all its entries; ``lock`` holds its row until the transaction ends
+        (a save's concurrent twin waits, then sees the new version)."""
+        query = select(lesson).where(lesson.c.id == lesson_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        if row is None:
+            return None
+        attendance_rows = (
+            await self.session.execute(
+                select(attendance).where(attendance.c.lesson_id == lesson_id)
+            )
+        ).mappings()
+        mark_rows = (
+            await self.session.execute(
+                select(mark).where(mark.c.lesson_id == lesson_id).order_by(mark.c.entered_at)
+            )
+        ).mappings()
+        return LessonState(
+            lesson=scheduled_from_row(row),
+            record=record_from_row(row),
+            version=row["version"],
+            responsible_teacher_id=row["responsible_teacher_id"],
+            entered_by=row["entered_by"],
+            recorded_at=row["recorded_at"],
+            attendance={r["student_id"]: attendance_from_row(r) for r in attendance_rows},
+            marks={r["id"]: mark_from_row(r) for r in mark_rows},
+        )
+
+    async def substitutes(self, lesson_ids: Sequence[str], now: datetime) -> list[str]:
+        """Teachers substituting on these lessons now (within the window, not revoked)."""
+        rows = await self.session.scalars(
+            select(substitution.c.substitute_teacher_id)
+            .where(
+                substitution.c.lesson_id.in_(lesson_ids),
+                substitution.c.revoked_at.is_(None),
+                substitution.c.valid_from <= now,
+                substitution.c.valid_until >= now,
+            )
+            .distinct()
+        )
+        return sorted(rows)
+
+    async def roster(self, group_id: str, on: date) -> frozenset[str]:
+        """Students enrolled in the group on ``on``."""
+        rows = await self.session.scalars(
+            select(enrolment.c.student_id).where(
+                enrolment.c.group_id == group_id,
+                enrolment.c.joined <= on,
+                or_(enrolment.c.left.is_(None), enrolment.c.left >= on),
+            )
+        )
+        return frozenset(rows)
+
+    async def enrolments(self, group_id: str, starts: date, ends: date) -> list[RowMapping]:
+        """Enrolments of the group overlapping the days ``starts``..``ends``."""
+        rows = await self.session.execute(
+            select(enrolment)
+            .where(
+                enrolment.c.group_id == group_id,
+                enrolment.c.joined <= ends,
+                or_(enrolment.c.left.is_(None), enrolment.c.left >= starts),
+            )
+            .order_by(enrolment.c.student_id, enrolment.c.joined)
+        )
+        return list(rows.mappings())
+
+    async def _periods(self, *conditions: ColumnElement[bool]) -> list[tuple[Period, str]]:
+        unlocked_until = (
+            select(func.max(period_unlock.c.expires_at))
+            .where(period_unlock.c.period_id == study_period.c.id)
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(study_period, unlocked_until.label("unlocked_until"))
+            .where(*conditions)
+            .order_by(study_period.c.starts)
+        )
+        return [
+            (
+                Period(
+                    r["id"],
+                    r["study_year_id"],
+                    r["name"],
+                    r["starts"],
+                    r["ends"],
+                    r["closed"],
+                    r["unlocked_until"],
+                ),
+                r["institution_id"],
+            )
+            for r in rows.mappings()
+        ]
+
+    async def period_of(self, study_year_id: str, on: date) -> Period | None:
+        """The period of the year that ``on`` falls in (None between periods)."""
+        found = await self._periods(
+            study_period.c.study_year_id == study_year_id,
+            study_period.c.starts <= on,
+            study_period.c.ends >= on,
+        )
+        return found[0][0] if found else None
+
+    async def period(self, period_id: str) -> tuple[Period, str] | None:
+        """A period and its institution."""
+        found = await self._periods(study_period.c.id == period_id)
+        return found[0] if found else None
+
+    async def periods(self, institution_id: str, study_year_id: str = "") -> list[Period]:
+        """The institution's periods (of one year when given)."""
+        conditions = [study_period.c.institution_id == institution_id]
+        if study_year_id:
+            conditions.append(study_period.c.study_year_id == study_year_id)
+        return [p for p, _ in await self._periods(*conditions)]
+
+    async def write(self, state: LessonState, plan: SavePlan, *, actor: str, now: datetime) -> None:
+        """Write ``plan``: the record and version on the lesson row, attendance, marks."""
+        lesson_id, institution_id = state.lesson.id, state.lesson.institution_id
+        values: dict[str, Any] = {
+            "version": state.version + 1,
+            "responsible_teacher_id": state.lesson.teacher_id,
+            "entered_by": actor,
+            "updated_at": now,
+        }
+        if plan.record is not None:
+            values |= {
+                "topic": plan.record.topic,
+                "material": plan.record.material,
+                "kind": int(plan.record.kind),
+                "homework": plan.record.homework,
+                "notes": plan.record.notes,
+            }
+            if plan.first_topic:
+                values["recorded_at"] = now
+        await self.session.execute(lesson.update().where(lesson.c.id == lesson_id).values(values))
+        if plan.attendance:
+            rows = [
+                {
+                    "lesson_id": lesson_id,
+                    "student_id": e.student_id,
+                    "institution_id": institution_id,
+                    "status": int(e.status),
+                    "late_minutes": e.late_minutes,
+                    "reason": e.reason,
+                    "entered_by": actor,
+                    "updated_at": now,
+                }
+                for e in plan.attendance
+            ]
+            statement = insert(attendance).values(rows)
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[attendance.c.lesson_id, attendance.c.student_id],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in ("status", "late_minutes", "reason", "entered_by", "updated_at")
+                    },
+                )
+            )
+        if plan.marks_removed:
+            await self.session.execute(
+                mark.delete().where(mark.c.id.in_([m.id for m in plan.marks_removed]))
+            )
+        if plan.marks_created:
+            await self.session.execute(
+                insert(mark).values(
+                    [_mark_values(lesson_id, institution_id, m) for m in plan.marks_created]
+                )
+            )
+        for _, after in plan.marks_changed:
+            await self.session.execute(
+                mark.update()
+                .where(mark.c.id == after.id)
+                .values(
+                    value=after.value,
+                    type_code=after.type_code,
+                    scale_id=after.scale_id,
+                    weight=after.weight,
+                    score=after.score,
+                    comment=after.comment,
+                    entered_by=after.entered_by,
+                )
+            )
+
+    async def lessons(
+        self,
+        *conditions: ColumnElement[bool],
+        order: Sequence[Any] = (lesson.c.date, lesson.c.start, lesson.c.id),
+        limit: int | None = None,
+    ) -> list[RowMapping]:
+        """Lesson rows (schedule and record) matching ``conditions``."""
+        query = select(lesson).where(*conditions).order_by(*order)
+        if limit is not None:
+            query = query.limit(limit)
+        return list((await self.session.execute(query)).mappings())
+
+    async def group_lessons(
+        self, group_id: str, starts: date, ends: date, subject_id: str = ""
+    ) -> list[RowMapping]:
+        """A group's lessons in ``starts``..``ends`` (of one subject when given)."""
+        conditions = [lesson.c.group_id == group_id, lesson.c.date.between(starts, ends)]
+        if subject_id:
+            conditions.append(lesson.c.subject_id == subject_id)
+        return await self.lessons(*conditions)
+
+    async def student_lessons(self, student_id: str, starts: date, ends: date) -> list[RowMapping]:
+        """The lessons of every group the student was in on the lesson's day."""
+        joined = and_(
+            enrolment.c.group_id == lesson.c.group_id,
+            enrolment.c.student_id == student_id,
+            enrolment.c.joined <= lesson.c.date,
+            or_(enrolment.c.left.is_(None), enrolment.c.left >= lesson.c.date),
+        )
+        rows = await self.session.execute(
+            select(lesson)
+            .where(
+                lesson.c.date.between(starts, ends), select(enrolment.c.id).where(joined).exists()
+            )
+            .order_by(lesson.c.date, lesson.c.start, lesson.c.id)
+        )
+        return list(rows.mappings())
+
+    async def student_institutions(self, student_id: str) -> list[str]:
+        """The institutions whose groups the student is (or was) enrolled in."""
+        rows = await self.session.scalars(
+            select(lesson.c.institution_id)
+            .where(
+                lesson.c.group_id.in_(
+                    select(enrolment.c.group_id).where(enrolment.c.student_id == student_id)
+                )
+            )
+            .distinct()
+        )
+        return sorted(rows)
+
+    async def group_institutions(self, group_id: str) -> list[str]:
+        """The institution of a group's lessons (one, unless data is wrong)."""
+        rows = await self.session.scalars(
+            select(lesson.c.institution_id).where(lesson.c.group_id == group_id).distinct()
+        )
+        return sorted(rows)
+
+    async def periods_of_year(self, study_year_id: str) -> list[Period]:
+        """A study year's periods in order."""
+        return [p for p, _ in await self._periods(study_period.c.study_year_id == study_year_id)]
+
+    async def year_institution(self, study_year_id: str) -> str:
+        """The institution of a study year (from its periods)."""
+        found = await self.session.scalar(
+            select(study_period.c.institution_id)
+            .where(study_period.c.study_year_id == study_year_id)
+            .limit(1)
+        )
+        return found or ""
+
+    async def attendance_of(
+        self, lesson_ids: Sequence[str], student_id: str = ""
+    ) -> list[RowMapping]:
+        """Attendance rows of the lessons (of one student when given)."""
+        if not lesson_ids:
+            return []
+        query = select(attendance).where(attendance.c.lesson_id.in_(lesson_ids))
+        if student_id:
+            query = query.where(attendance.c.student_id == student_id)
+        return list((await self.session.execute(query)).mappings())
+
+    async def marks_of(self, lesson_ids: Sequence[str], student_id: str = "") -> list[RowMapping]:
+        """Mark rows of the lessons (of one student when given), oldest first."""
+        if not lesson_ids:
+            return []
+        query = select(mark).where(mark.c.lesson_id.in_(lesson_ids))
+        if student_id:
+            query = query.where(mark.c.student_id == student_id)
+        return list((await self.session.execute(query.order_by(mark.c.entered_at))).mappings())
+
+    async def scored_marks(
+        self, group_id: str, subject_id: str, starts: date, ends: date
+    ) -> list[ScoredMark]:
+        """The marks of a group's lessons of a subject in a date range, as averages need them."""
+        rows = await self.session.execute(
+            select(mark.c.student_id, mark.c.score, mark.c.weight)
+            .join(lesson, lesson.c.id == mark.c.lesson_id)
+            .where(
+                lesson.c.group_id == group_id,
+                lesson.c.subject_id == subject_id,
+                lesson.c.date.between(starts, ends),
+            )
+        )
+        return [ScoredMark(r.student_id, r.score, r.weight) for r in rows]
+
+    async def teachers(
+        self, group_id: str, starts: date, ends: date, subject_id: str = ""
+    ) -> list[str]:
+        """The teachers of a group's lessons in a date range (of one subject when given)."""
+        conditions = [lesson.c.group_id == group_id, lesson.c.date.between(starts, ends)]
+        if subject_id:
+            conditions.append(lesson.c.subject_id == subject_id)
+        rows = await self.session.scalars(select(lesson.c.teacher_id).where(*conditions).distinct())
+        return sorted(rows)
+
+    async def year_span(self, study_year_id: str) -> tuple[date, date] | None:
+        """The first and last day of a year's periods."""
+        row = (
+            await self.session.execute(
+                select(func.min(study_period.c.starts), func.max(study_period.c.ends)).where(
+                    study_period.c.study_year_id == study_year_id
+                )
+            )
+        ).first()
+        return (row[0], row[1]) if row and row[0] else None
+
+    async def overdue(
+        self,
+        institution_id: str,
+        now: datetime,
+        *,
+        teacher_id: str = "",
+        group_id: str = "",
+        after: tuple[datetime, str] | None = None,
+        limit: int = 100,
+    ) -> list[RowMapping]:
+        """Overdue lessons by deadline, oldest first, after the keyset position ``after``."""
+        conditions = self._overdue_filter(institution_id, now, teacher_id, group_id)
+        if after is not None:
+            conditions.append(tuple_(lesson.c.due_at, lesson.c.id) > tuple_(*after))
+        return await self.lessons(*conditions, order=(lesson.c.due_at, lesson.c.id), limit=limit)
+
+    async def overdue_counts(
+        self, institution_id: str, now: datetime, *, teacher_id: str = "", group_id: str = ""
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Overdue lessons per teacher and per group under the same filter."""
+        conditions = self._overdue_filter(institution_id, now, teacher_id, group_id)
+        counts: list[dict[str, int]] = []
+        for column in (lesson.c.teacher_id, lesson.c.group_id):
+            rows = await self.session.execute(
+                select(column, func.count()).where(*conditions).group_by(column)
+            )
+            counts.append({key: int(n) for key, n in rows})
+        return counts[0], counts[1]
+
+    @staticmethod
+    def _overdue_filter(
+        institution_id: str, now: datetime, teacher_id: str, group_id: str
+    ) -> list[ColumnElement[bool]]:
+        conditions = [lesson.c.institution_id == institution_id, missing_topic(now)]
+        if teacher_id:
+            conditions.append(lesson.c.teacher_id == teacher_id)
+        if group_id:
+            conditions.append(lesson.c.group_id == group_id)
+        return conditions
+
+    async def lesson_teachers(self, lesson_ids: Iterable[str]) -> list[str]:
+        """The teachers of the given lessons."""
+        ids = list(lesson_ids)
+        if not ids:
+            return []
+        rows = await self.session.scalars(
+            select(lesson.c.teacher_id).where(lesson.c.id.in_(ids)).distinct()
+        )
+        return sorted(rows)

@@ -1,9 +1,14 @@
-"""The journal gRPC server: health and reflection until its use cases arrive."""
+"""The journal gRPC server (thin)."""
 
 from __future__ import annotations
 
+from zhurnal.journal.v1 import journal_pb2 as pb
+from zhurnal.journal.v1 import journal_pb2_grpc
 from zhurnal_journal.bootstrap import bootstrap
 from zhurnal_journal.config import JournalSettings
+from zhurnal_journal.entrypoints.history_servicer import HistoryServicer
+from zhurnal_journal.entrypoints.journal_servicer import JournalServicer
+from zhurnal_journal.entrypoints.marking_servicer import MarkingServicer, PeriodLockServicer
 from zhurnal_kit import runtime
 
 
@@ -13,8 +18,24 @@ async def serve(settings: JournalSettings) -> None:
     await runtime.serve_grpc(
         settings,
         "zhurnal_journal",
-        registrars=[],
-        service_names=[],
+        registrars=[
+            lambda s: journal_pb2_grpc.add_JournalServiceServicer_to_server(
+                JournalServicer(app), s
+            ),
+            lambda s: journal_pb2_grpc.add_MarkingServiceServicer_to_server(
+                MarkingServicer(app), s
+            ),
+            lambda s: journal_pb2_grpc.add_PeriodLockServiceServicer_to_server(
+                PeriodLockServicer(app), s
+            ),
+            lambda s: journal_pb2_grpc.add_HistoryServiceServicer_to_server(
+                HistoryServicer(app), s
+            ),
+        ],
+        service_names=[
+            pb.DESCRIPTOR.services_by_name[name].full_name
+            for name in ("JournalService", "MarkingService", "PeriodLockService", "HistoryService")
+        ],
         verifier=app.verifier,
         on_close=app.close,
     )
