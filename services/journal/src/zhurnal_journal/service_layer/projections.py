@@ -14,6 +14,7 @@ are dated in the default zone then, and again when InstitutionCreated tells the 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import partial
 
@@ -135,7 +136,7 @@ async def on_period_closed(uow: UnitOfWork, env: EventEnvelope) -> None:
     """A period was closed (R-6.3): its entries are locked, and the journal says so once."""
     journal = _journal(uow)
     closed = unpack(env, curriculum_events.PeriodClosed)
-    period = _period(closed.period, closed.study_year_id, env.institution_id)
+    period = replace(_period(closed.period, closed.study_year_id, env.institution_id), closed=True)
     if await journal.projections.close_period(period):
         journal.publish(
             Event(
@@ -155,9 +156,8 @@ async def on_period_closed(uow: UnitOfWork, env: EventEnvelope) -> None:
 async def on_period_opened(uow: UnitOfWork, env: EventEnvelope) -> None:
     """A closed period was opened again: its entries may change."""
     opened = unpack(env, curriculum_events.PeriodOpened)
-    await _journal(uow).projections.save_periods(
-        [_period(opened.period, opened.study_year_id, env.institution_id)]
-    )
+    period = _period(opened.period, opened.study_year_id, env.institution_id)
+    await _journal(uow).projections.save_periods([replace(period, closed=False)])
 
 
 async def on_enrolment_changed(uow: UnitOfWork, env: EventEnvelope) -> None:
@@ -188,7 +188,7 @@ async def _store_lessons(
     by_institution: dict[str, list[timetable_pb2.Lesson]] = {}
     for item in lessons:
         by_institution.setdefault(item.institution_id or env.institution_id, []).append(item)
-    # In a fixed order: two batches holding two institutions never wait for each other.
+    # A year's lessons are one institution's; each lesson names it, so grouped all the same.
     for institution_id in sorted(by_institution):
         due_at = deadline.in_zone(await journal.projections.zone_for_lessons(institution_id))
         schedules = []
