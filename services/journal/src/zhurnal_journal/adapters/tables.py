@@ -103,6 +103,8 @@ lesson = Table(
     Column("updated_at", DateTime(timezone=True)),
     Index("lesson_group_date", "group_id", "date"),
     Index("lesson_teacher_date", "teacher_id", "date"),
+    # The monitor's count of the last day's lessons (due in a 24-hour window, any topic).
+    Index("lesson_due", "due_at", postgresql_where=text("status <> 3")),
     # The overdue list and gauge: lessons without a topic, by deadline.
     Index(
         "lesson_missing_topic",
