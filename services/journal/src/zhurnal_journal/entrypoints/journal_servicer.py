@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import grpc
@@ -13,6 +16,8 @@ from zhurnal_journal.adapters.curriculum_client import PlannedTopics
 from zhurnal_journal.bootstrap import Journal
 from zhurnal_journal.service_layer import final_marks, lessons
 from zhurnal_journal.service_layer.lessons import LessonConflict, LessonRow, LessonView
+
+log = logging.getLogger(__name__)
 
 # The gateway names the person's client (address, browser) in this header; the history keeps it.
 CLIENT_HEADER = "x-zhurnal-client"
@@ -71,6 +76,15 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
     def __init__(self, app: Journal) -> None:
         self._app = app
         self._planned = PlannedTopics(app.curriculum)
+        self._fault_pause: Callable[[], Awaitable[None]] | None = None
+        if app.settings.fault_pause_s:
+            pause = app.settings.fault_pause_s
+
+            async def fault_pause() -> None:
+                log.warning("fault drill: pausing before commit", extra={"pause_s": pause})
+                await asyncio.sleep(pause)
+
+            self._fault_pause = fault_pause
 
     async def GetLesson(
         self, request: pb.GetLessonRequest, context: grpc.aio.ServicerContext
@@ -99,6 +113,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                     client=client_of(context),
                 ),
                 now(),
+                before_commit=self._fault_pause,
             )
         except LessonConflict as conflict:
             # The second writer gets the lesson as it is now, to merge and save again.

@@ -9,7 +9,7 @@ together, so a failure half-way leaves nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -220,9 +220,18 @@ def _events(
 
 
 async def save_lesson(
-    uow: JournalUnitOfWork, authorizer: Authorizer, command: SaveLesson, now: datetime
+    uow: JournalUnitOfWork,
+    authorizer: Authorizer,
+    command: SaveLesson,
+    now: datetime,
+    *,
+    before_commit: Callable[[], Awaitable[None]] | None = None,
 ) -> LessonView:
-    """Save a whole lesson: record, attendance and marks in one transaction."""
+    """Save a whole lesson: record, attendance and marks in one transaction.
+
+    ``before_commit`` runs with everything written but not committed (fault drills kill the
+    process there to prove a crash leaves nothing half-written).
+    """
     if not command.lesson_id:
         raise invalid("lesson_id", "is required")
     if command.expected_version < 0:
@@ -308,6 +317,8 @@ async def save_lesson(
                 }
             ).encode(),
         )
+        if before_commit is not None:
+            await before_commit()
         await uow.commit()
     if plan.first_topic:
         timeliness.record_topic_entry(
