@@ -251,10 +251,6 @@ class ProjectionRepository:
             )
         return removed
 
-    async def lesson(self, lesson_id: str) -> Row[Any] | None:
-        """One lesson row, schedule and record."""
-        return (await self.session.execute(select(lesson).where(lesson.c.id == lesson_id))).first()
-
     # Study periods
 
     async def save_periods(self, items: Iterable[Period], *, with_state: bool = True) -> None:
@@ -299,12 +295,6 @@ class ProjectionRepository:
         )
         await self.save_periods([item])
         return not was_closed
-
-    async def period(self, period_id: str) -> Row[Any] | None:
-        """One study period."""
-        return (
-            await self.session.execute(select(study_period).where(study_period.c.id == period_id))
-        ).first()
 
     # Enrolments and substitutions
 
