@@ -36,7 +36,6 @@ MAX_XLSX_UNPACKED = 32 * 1024 * 1024
 HEADER_SEARCH_ROWS = spreadsheet.HEADER_SEARCH_ROWS
 
 
-
 class LessonKind(StrEnum):
     """What a planned lesson is (R-5: practical work, excursions, competitions)."""
 
