@@ -15,7 +15,7 @@ from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
 
-from zhurnal.curriculum.v1 import calendar_pb2
+from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.journal.v1 import events_pb2 as events
 from zhurnal.journal.v1 import journal_pb2 as pb
@@ -514,3 +514,45 @@ async def test_final_marks_are_suggested_from_the_weighted_average_and_set_by_th
             parent.journal.ListFinalMarks, pb.ListFinalMarksRequest(student_id=s0)
         )
     assert [(m.value, m.period_id) for m in finals.marks] == [("5", world.second.id)]
+
+
+async def test_the_lesson_plan_offers_the_topic_of_each_lesson(
+    stack: Stack, world: ClassJournal
+) -> None:
+    async with Curriculum(stack, world.teacher) as cur:
+        await cur.call(
+            cur.plans.SavePlan,
+            plans_pb2.SavePlanRequest(
+                study_year_id=world.year.id,
+                group_id=world.group.id,
+                subject_id=world.maths.id,
+                teacher_id=world.teacher.person_id,
+                topics=[
+                    plans_pb2.PlanTopic(order=1, text="Повторение курса 6 класса", hours=1),
+                    plans_pb2.PlanTopic(
+                        order=2,
+                        text="Линейные уравнения",
+                        hours=2,
+                        kind=plans_pb2.LESSON_KIND_PRACTICAL,
+                    ),
+                ],
+            ),
+        )
+    async with Journal(stack, world.teacher) as j:
+        # Lessons in date order take the plan's hours: ten days ago, yesterday, in three days.
+        offered = [
+            (await j.call(j.journal.GetLesson, pb.GetLessonRequest(lesson_id=lesson.id))).lesson
+            for lesson in (world.earlier, world.yesterday, world.ahead)
+        ]
+        assert [e.planned_topic for e in offered] == [
+            "Повторение курса 6 класса",
+            "Линейные уравнения",
+            "Линейные уравнения",
+        ]
+        assert offered[1].planned_kind == plans_pb2.LESSON_KIND_PRACTICAL
+        # Once a topic is recorded, the record is what the form shows.
+        await j.save(world.yesterday.id, 0, record=record())
+        recorded = (
+            await j.call(j.journal.GetLesson, pb.GetLessonRequest(lesson_id=world.yesterday.id))
+        ).lesson
+    assert recorded.record.topic == "Решение линейных уравнений" and recorded.planned_topic == ""
