@@ -556,3 +556,61 @@ async def test_the_lesson_plan_offers_the_topic_of_each_lesson(
             await j.call(j.journal.GetLesson, pb.GetLessonRequest(lesson_id=world.yesterday.id))
         ).lesson
     assert recorded.record.topic == "Решение линейных уравнений" and recorded.planned_topic == ""
+
+
+async def test_year_final_marks_lock_with_the_last_period(
+    stack: Stack, world: ClassJournal
+) -> None:
+    s0 = world.students[0].person_id
+    year = {
+        "group_id": world.group.id,
+        "subject_id": world.maths.id,
+        "study_year_id": world.year.id,
+    }
+    async with Journal(stack, world.teacher) as j:
+        await j.save(
+            world.earlier.id,
+            0,
+            record=record(),
+            marks=pb.LessonMarks(marks=[pb.MarkInput(student_id=s0, value="3")]),
+        )
+        await j.save(
+            world.yesterday.id,
+            0,
+            record=record(),
+            marks=pb.LessonMarks(
+                marks=[pb.MarkInput(student_id=s0, value="5", type_code="interim")]
+            ),
+        )
+        # Marks of both periods count: (3 x 1 + 5 x 3) / 4 = 4.5, a tie going up.
+        suggested = await j.call(j.journal.SuggestFinalMarks, pb.SuggestFinalMarksRequest(**year))
+        assert {s.student_id: s.suggested_value for s in suggested.suggestions}[s0] == "5"
+        done = await j.call(
+            j.journal.SetFinalMarks,
+            pb.SetFinalMarksRequest(**year, marks=[pb.FinalMarkInput(student_id=s0, value="5")]),
+        )
+        assert [(m.value, m.period_id) for m in done.marks] == [("5", "")]
+    async with Curriculum(stack, world.deputy) as cur:
+        await cur.call(
+            cur.calendar.ClosePeriod,
+            calendar_pb2.ClosePeriodRequest(study_year_id=world.year.id, period_id=world.second.id),
+        )
+    async with Journal(stack, world.teacher) as j:
+
+        async def locked() -> bool:
+            return (await j.lesson(world.yesterday.id)).lesson.read_only
+
+        await wait_for(locked, what="the journal to lock the last period")
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await j.call(
+                j.journal.SetFinalMarks,
+                pb.SetFinalMarksRequest(
+                    **year, marks=[pb.FinalMarkInput(student_id=s0, value="4")]
+                ),
+            )
+        assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert fields(refused.value) == ["period_id"]
+        finals = await j.call(
+            j.journal.ListFinalMarks, pb.ListFinalMarksRequest(group_id=world.group.id)
+        )
+    assert [m.value for m in finals.marks] == ["5"]
