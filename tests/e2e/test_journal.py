@@ -395,9 +395,14 @@ async def test_the_grid_and_the_diary_show_each_reader_only_theirs(
     assert [lesson.lesson.id for lesson in grid.lessons] == [world.yesterday.id, world.ahead.id]
     assert grid.lessons[0].topic == "Решение линейных уравнений" and grid.lessons[0].version == 1
     assert {s.student_id for s in grid.students} == {m.person_id for m in world.students}
-    cells = {(c.student_id, c.lesson_id): c for c in grid.cells}
-    assert [m.value for m in cells[(s0, world.yesterday.id)].marks] == ["5"]
-    assert cells[(s1, world.yesterday.id)].attendance == PRESENT
+    # Column-wise: a lesson's attendance is aligned with the students; marks listed once.
+    order = [s.student_id for s in grid.students]
+    assert list(grid.lessons[0].attendance) == [PRESENT] * 3
+    assert list(grid.lessons[1].attendance) == [0] * 3  # the coming lesson: nothing yet
+    assert {(m.lesson_id, order.index(m.student_id), m.value) for m in grid.marks} == {
+        (world.yesterday.id, order.index(s0), "5"),
+        (world.yesterday.id, order.index(s1), "3"),
+    }
     assert grid.scales and grid.scales[0].code == "five"
 
     week = {

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.engine import RowMapping
 
 from zhurnal.curriculum.v1 import calendar_pb2, timetable_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
@@ -265,11 +264,3 @@ def settings_to_proto(item: InstitutionSettings) -> pb.JournalSettings:
         warn_topic_not_in_russian=item.warn_topic_not_in_russian,
         unlock_hours=item.unlock_hours,
     )
-
-
-def grid_students(rows: Iterable[RowMapping]) -> list[pb.GridStudent]:
-    """Enrolments as grid rows (a student who left and came back appears once per stay)."""
-    return [
-        pb.GridStudent(student_id=r["student_id"], joined=day(r["joined"]), left=day(r["left"]))
-        for r in rows
-    ]

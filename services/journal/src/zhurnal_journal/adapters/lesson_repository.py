@@ -368,6 +368,45 @@ class LessonRepository:
         )
         return list(rows.mappings())
 
+    async def grid_attendance(
+        self, lesson_ids: Sequence[str]
+    ) -> list[tuple[str, list[str], list[int], list[int]]]:
+        """Per lesson: its students, statuses and late minutes as arrays (one row per lesson,
+        not one per cell: a grid reads 1,500 entries at a time)."""
+        if not lesson_ids:
+            return []
+        rows = await self.session.execute(
+            select(
+                attendance.c.lesson_id,
+                func.array_agg(attendance.c.student_id),
+                func.array_agg(attendance.c.status),
+                func.array_agg(attendance.c.late_minutes),
+            )
+            .where(attendance.c.lesson_id.in_(lesson_ids))
+            .group_by(attendance.c.lesson_id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    async def grid_marks(self, lesson_ids: Sequence[str]) -> list[Any]:
+        """The marks of the lessons, oldest first, with only what the grid shows."""
+        if not lesson_ids:
+            return []
+        rows = await self.session.execute(
+            select(
+                mark.c.lesson_id,
+                mark.c.student_id,
+                mark.c.id,
+                mark.c.value,
+                mark.c.type_code,
+                mark.c.weight,
+                mark.c.comment,
+                mark.c.scale_id,
+            )
+            .where(mark.c.lesson_id.in_(lesson_ids))
+            .order_by(mark.c.entered_at)
+        )
+        return list(rows)
+
     async def student_institutions(self, student_id: str) -> list[str]:
         """The institutions whose groups the student is (or was) enrolled in."""
         rows = await self.session.scalars(

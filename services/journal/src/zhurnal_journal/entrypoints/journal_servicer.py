@@ -136,37 +136,40 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             request.subject_id,
             now(),
         )
-        cells: list[pb.GridCell] = []
-        for row in grid.lessons:
-            by_student: dict[str, pb.GridCell] = {}
-            for entry in row.attendance:
-                by_student[entry.student_id] = pb.GridCell(
-                    lesson_id=row.lesson.id,
-                    student_id=entry.student_id,
-                    attendance=int(entry.status),  # type: ignore[arg-type]
-                    late_minutes=entry.late_minutes,
-                )
-            for mark in row.marks:
-                cell = by_student.setdefault(
-                    mark.student_id,
-                    pb.GridCell(lesson_id=row.lesson.id, student_id=mark.student_id),
-                )
-                cell.marks.append(protos.mark_to_proto(mark))
-            cells.extend(by_student.values())
         return pb.GetGridResponse(
             grid=pb.Grid(
                 group_id=grid.group_id,
                 period=protos.period_to_proto(grid.period),
                 lessons=[
                     pb.GridLesson(
-                        lesson=_info(row),
-                        topic=row.record.topic if row.record else "",
-                        version=row.version,
+                        lesson=_info(column.lesson),
+                        topic=column.lesson.record.topic if column.lesson.record else "",
+                        version=column.lesson.version,
+                        attendance=column.attendance,  # type: ignore[arg-type]
+                        late_minutes=column.late_minutes,
                     )
-                    for row in grid.lessons
+                    for column in grid.columns
                 ],
-                students=protos.grid_students(grid.students),
-                cells=cells,
+                students=[
+                    pb.GridStudent(
+                        student_id=s.student_id,
+                        joined=protos.day(s.joined),
+                        left=protos.day(s.left),
+                    )
+                    for s in grid.students
+                ],
+                marks=[
+                    pb.GridMark(
+                        lesson_id=m.lesson_id,
+                        student_id=m.student_id,
+                        id=m.id,
+                        value=m.value,
+                        type_code=m.type_code,
+                        weight=m.weight,
+                        comment=m.comment,
+                    )
+                    for m in grid.marks
+                ],
                 final_marks=[protos.final_mark_to_proto(m) for m in grid.final_marks],
                 scales=[protos.scale_to_proto(s) for s in grid.scales],
             )

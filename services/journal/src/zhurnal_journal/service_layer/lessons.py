@@ -380,16 +380,58 @@ def _lesson_rows(
     return list(result.values())
 
 
+@dataclass(frozen=True)
+class GridColumn:
+    """A lesson of the grid: its attendance aligned with the grid's students."""
+
+    lesson: LessonRow
+    attendance: list[int]
+    late_minutes: list[int]
+
+
+@dataclass(frozen=True)
+class GridMark:
+    """A mark as the grid shows it."""
+
+    lesson_id: str
+    student_id: str
+    id: str
+    value: str
+    type_code: str
+    weight: float
+    comment: str
+
+
+@dataclass(frozen=True)
+class GridStudent:
+    """A student of the grid: first day in the group and last (None: still in it)."""
+
+    student_id: str
+    joined: date
+    left: date | None
+
+
 @dataclass
 class GridView:
-    """The journal grid of a group for a period."""
+    """The journal grid of a group for a period, column-wise."""
 
     group_id: str
     period: Period
-    lessons: list[LessonRow]
-    students: list[RowMapping]
+    students: list[GridStudent]
+    columns: list[GridColumn]
+    marks: list[GridMark]
     final_marks: list[FinalMarkRow]
     scales: list[MarkScale]
+
+
+def _grid_students(rows: Sequence[RowMapping]) -> list[GridStudent]:
+    stays: dict[str, GridStudent] = {}
+    for row in rows:  # ordered by student, then joined
+        first = stays.get(row["student_id"])
+        stays[row["student_id"]] = GridStudent(
+            row["student_id"], first.joined if first else row["joined"], row["left"]
+        )
+    return list(stays.values())
 
 
 async def get_grid(
@@ -425,24 +467,34 @@ async def get_grid(
             teacher_ids=sorted({r["teacher_id"] for r in rows}),
             substitute_ids=await uow.lessons.substitutes(ids, now) if ids else [],
         )
-        lessons = _lesson_rows(
-            rows,
-            [period],
-            await uow.lessons.attendance_of(ids),
-            await uow.lessons.marks_of(ids),
-            now,
+        students = _grid_students(
+            await uow.lessons.enrolments(group_id, period.starts, period.ends)
         )
-        students = await uow.lessons.enrolments(group_id, period.starts, period.ends)
+        position = {s.student_id: i for i, s in enumerate(students)}
+        attendance = {
+            lesson_id: (who, statuses, late)
+            for lesson_id, who, statuses, late in await uow.lessons.grid_attendance(ids)
+        }
+        columns = []
+        for row in _lesson_rows(rows, [period], (), (), now):
+            statuses, minutes = [0] * len(students), [0] * len(students)
+            who, status_list, late_list = attendance.get(row.lesson.id, ((), (), ()))
+            for student_id, status, late in zip(who, status_list, late_list, strict=True):
+                if (index := position.get(student_id)) is not None:
+                    statuses[index], minutes[index] = status, late
+            columns.append(GridColumn(row, statuses, minutes))
+        mark_rows = await uow.lessons.grid_marks(ids)
+        marks = [GridMark(*r[:7]) for r in mark_rows]
         final_marks = await uow.marking.final_marks(
             group_id=group_id, subject_id=subject_id, period_id=period.id
         )
-        scale_ids = sorted({m.scale_id for row in lessons for m in row.marks})
+        scale_ids = sorted({r[7] for r in mark_rows})
         scales = await uow.marking.scales_by_id(scale_ids) if scale_ids else []
         if not scales:
             scheme = await uow.marking.scheme(institution_id)
             scales = scheme.scales
-        await uow.commit()  # the default scheme may just have been created
-    return GridView(group_id, period, lessons, students, final_marks, scales)
+            await uow.commit()  # the default scheme may just have been created
+    return GridView(group_id, period, students, columns, marks, final_marks, scales)
 
 
 @dataclass
