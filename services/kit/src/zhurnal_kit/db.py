@@ -85,10 +85,15 @@ class UnitOfWork:
             )
         )
 
+    async def _before_commit(self) -> None:
+        """The last statements of the transaction, after the outbox rows; overridden by a
+        service whose final step holds a lock until COMMIT (the journal's history chain)."""
+
     async def commit(self) -> None:
         """Commit the state change and its outbox rows atomically."""
         messages, self._messages = self._messages, []
         await write_outbox(self.session, messages)
+        await self._before_commit()
         await self.session.commit()
 
     async def rollback(self) -> None:

@@ -130,6 +130,16 @@ def _mark_values(lesson_id: str, institution_id: str, item: MarkEntry) -> dict[s
     }
 
 
+_UPSERT = insert(attendance)
+_UPSERT_ATTENDANCE = _UPSERT.on_conflict_do_update(
+    index_elements=[attendance.c.lesson_id, attendance.c.student_id],
+    set_={
+        name: _UPSERT.excluded[name]
+        for name in ("status", "late_minutes", "reason", "entered_by", "updated_at")
+    },
+)
+
+
 class LessonRepository:
     """Reads and writes of lessons and their entries on one session."""
 
@@ -295,25 +305,17 @@ class LessonRepository:
                 }
                 for e in plan.attendance
             ]
-            statement = insert(attendance).values(rows)
-            await self.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[attendance.c.lesson_id, attendance.c.student_id],
-                    set_={
-                        name: statement.excluded[name]
-                        for name in ("status", "late_minutes", "reason", "entered_by", "updated_at")
-                    },
-                )
-            )
+            # Rows as executemany parameters: the statement is compiled once and cached (a
+            # .values(rows) statement is compiled anew per save, costlier than its writing).
+            await self.session.execute(_UPSERT_ATTENDANCE, rows)
         if plan.marks_removed:
             await self.session.execute(
                 mark.delete().where(mark.c.id.in_([m.id for m in plan.marks_removed]))
             )
         if plan.marks_created:
             await self.session.execute(
-                insert(mark).values(
-                    [_mark_values(lesson_id, institution_id, m) for m in plan.marks_created]
-                )
+                insert(mark),
+                [_mark_values(lesson_id, institution_id, m) for m in plan.marks_created],
             )
         for _, after in plan.marks_changed:
             await self.session.execute(

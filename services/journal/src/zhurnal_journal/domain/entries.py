@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import IntEnum
 from typing import Any
@@ -164,11 +164,26 @@ class SavePlan:
 
 
 def _record_json(record: LessonRecord | None) -> dict[str, Any] | None:
-    return None if record is None else {**asdict(record), "kind": int(record.kind)}
+    if record is None:
+        return None
+    return {
+        "topic": record.topic,
+        "material": record.material,
+        "kind": int(record.kind),
+        "homework": record.homework,
+        "notes": record.notes,
+    }
 
 
 def _attendance_json(entry: AttendanceEntry | None) -> dict[str, Any] | None:
-    return None if entry is None else {**asdict(entry), "status": int(entry.status)}
+    if entry is None:
+        return None
+    return {
+        "student_id": entry.student_id,
+        "status": int(entry.status),
+        "late_minutes": entry.late_minutes,
+        "reason": entry.reason,
+    }
 
 
 def _mark_json(mark: MarkEntry | None) -> dict[str, Any] | None:

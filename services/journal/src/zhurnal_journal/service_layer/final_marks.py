@@ -290,9 +290,7 @@ async def set_final_marks(
                 )
             )
         if changes:
-            await uow.history.append(
-                span.institution_id, changes, actor_id=actor, client=client, at=now
-            )
+            uow.record_history(span.institution_id, changes, actor_id=actor, client=client, at=now)
         await remember(uow.session, operation, idempotency_key, b"done")
         await uow.commit()
         result = await uow.marking.final_marks(

@@ -297,7 +297,7 @@ async def save_lesson(
         after = apply(state, plan, actor=actor, now=now)
         if not plan.empty:
             await uow.lessons.write(state, plan, actor=actor, now=now)
-            await uow.history.append(
+            uow.record_history(
                 scheduled.institution_id,
                 plan.changes,
                 actor_id=actor,

@@ -75,7 +75,7 @@ async def unlock_period(
             expires_at=now + timedelta(hours=command.hours or settings.unlock_hours),
         )
         await uow.marking.add_unlock(unlock)
-        await uow.history.append(
+        uow.record_history(
             institution_id,
             [
                 Change(

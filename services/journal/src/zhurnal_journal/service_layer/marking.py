@@ -78,7 +78,7 @@ async def save_scale(
             )
         saved = replace(scale, id=scale.id or str(uuid.uuid4()))
         await uow.marking.save_scale(saved)
-        await uow.history.append(
+        uow.record_history(
             scale.institution_id,
             [
                 Change(
@@ -110,7 +110,7 @@ async def save_type(
         before = next((t for t in scheme.types if t.code == item.code), None)
         await uow.marking.save_type(item)
         saved = next(t for t in await uow.marking.types(item.institution_id) if t.code == item.code)
-        await uow.history.append(
+        uow.record_history(
             item.institution_id,
             [
                 Change(
@@ -159,7 +159,7 @@ async def update_settings(
         await uow.marking.save_settings(item)
         after = await uow.marking.settings(item.institution_id)
         if after != before:
-            await uow.history.append(
+            uow.record_history(
                 item.institution_id,
                 [
                     Change(
