@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import grpc
+import sqlalchemy.exc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -96,6 +97,14 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         except grpc.aio.AbortError:
             code = context.code() or grpc.StatusCode.UNKNOWN
             raise
+        except (sqlalchemy.exc.TimeoutError, sqlalchemy.exc.InterfaceError, OSError):
+            # No database connection to be had (pool exhausted, database restarting): the
+            # request did nothing, and a retry later may well succeed.
+            code = grpc.StatusCode.UNAVAILABLE
+            log.warning("database unavailable", extra={"method": method}, exc_info=True)
+            await context.abort(
+                code, f"the database is not available (request {request_id_var.get()})"
+            )
         except Exception:
             code = grpc.StatusCode.INTERNAL
             log.exception("call failed", extra={"method": method})
