@@ -4,7 +4,8 @@
   identity operator command (the one grant nobody in Zhurnal can make yet);
 - three institutions, registered through the REST API;
 - in School No. 7: an administrator, a deputy, a teacher, a student and a guardian, hired and
-  registered through identity (accounts created in Keycloak by identity itself).
+  registered through identity (accounts created in Keycloak by identity itself);
+- the class journal of 7А in School No. 7 (seed_school.py).
 
 Idempotent: run again, it finds what it made. Demo passwords are generated on the first run
 into .run/demo-credentials.txt (git-ignored), never committed; for the demo they are set as
@@ -22,6 +23,9 @@ from pathlib import Path
 
 import grpc
 import httpx
+
+# A sibling script (python puts this folder first on the path when seed.py runs).
+from seed_school import seed_school
 
 from zhurnal.identity.v1 import access_pb2, people_pb2, people_pb2_grpc
 from zhurnal_kit.testing import KeycloakAdmin
@@ -201,6 +205,7 @@ def main() -> None:
         for item in http.get("/api/v1/institutions").json()["items"]:
             ids[item["code"]] = item["id"]
     asyncio.run(seed_people(token, ids["school-7"], keycloak, passwords))
+    print(f"zhurnal: {asyncio.run(seed_school(RUN_DIR, ids['school-7'], keycloak, passwords))}")
     print(
         f"zhurnal: demo district seeded ({len(DEMO_INSTITUTIONS)} institutions, "
         f"{len(LOGINS)} demo logins)"
