@@ -20,6 +20,7 @@ from zhurnal_journal.adapters.tables import (
     mark_type,
     period_unlock,
 )
+from zhurnal_journal.domain.deadlines import DEFAULT_TIME_ZONE
 from zhurnal_journal.domain.marking import (
     MarkingScheme,
     MarkScale,
@@ -125,7 +126,7 @@ class MarkingRepository:
             .first()
         )
         if row is None:
-            return InstitutionSettings(institution_id, "Europe/Moscow", False, True, 48)
+            return InstitutionSettings(institution_id, DEFAULT_TIME_ZONE, False, True, 48)
         return InstitutionSettings(
             institution_id,
             row["time_zone"],

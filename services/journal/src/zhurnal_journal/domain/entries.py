@@ -64,6 +64,12 @@ class ScheduledLesson:
     due_at: datetime
 
 
+def overdue(lesson: ScheduledLesson, recorded: bool, now: datetime) -> bool:
+    """Past its deadline without a topic and not cancelled (R-3.2; the SQL twin is
+    adapters.lesson_repository.missing_topic)."""
+    return not recorded and lesson.status != CANCELLED and lesson.due_at < now
+
+
 @dataclass(frozen=True)
 class LessonRecord:
     """What the lesson taught."""

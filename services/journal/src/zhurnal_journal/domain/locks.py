@@ -7,6 +7,9 @@ from datetime import date, datetime
 
 from zhurnal_journal.domain.entries import CANCELLED, ScheduledLesson
 
+# The longest a deputy's unlock of a closed period may last: two weeks.
+MAX_UNLOCK_HOURS = 24 * 14
+
 
 @dataclass(frozen=True)
 class Period:

@@ -13,7 +13,12 @@ from zhurnal_journal.adapters.marking_repository import FinalMarkRow
 from zhurnal_journal.domain.history import Change, ChangeAction
 from zhurnal_journal.domain.locks import Period
 from zhurnal_journal.domain.marking import MarkScale, scale_for, weighted_averages
-from zhurnal_journal.service_layer.access import JOURNAL_READ, JOURNAL_WRITE, require_lessons
+from zhurnal_journal.service_layer.access import (
+    DIARY_READ,
+    JOURNAL_READ,
+    JOURNAL_WRITE,
+    require_lessons,
+)
 from zhurnal_journal.service_layer.unit_of_work import JournalUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import (
@@ -318,14 +323,15 @@ async def list_final_marks(
             group_id=group_id, subject_id=subject_id, student_id=student_id
         )
         if student_id:
-            for institution_id in await uow.lessons.student_institutions(student_id):
-                await authorizer.require(
-                    "diary.read", institution_id=institution_id, person_id=student_id
-                )
-            if not await uow.lessons.student_institutions(student_id):
+            institutions = await uow.lessons.student_institutions(student_id)
+            if not institutions:
                 raise NotFound(
                     f"the journal knows no student {student_id!r}",
                     [FieldViolation("student_id", "is not enrolled in any group")],
+                )
+            for institution_id in institutions:
+                await authorizer.require(
+                    DIARY_READ, institution_id=institution_id, person_id=student_id
                 )
         else:
             institutions = await uow.lessons.group_institutions(group_id)

@@ -37,6 +37,7 @@ from zhurnal_journal.domain.entries import (
     ScheduledLesson,
     Warning,
     apply,
+    overdue,
     plan_save,
 )
 from zhurnal_journal.domain.locks import Period, read_only_reason
@@ -96,7 +97,7 @@ async def _view(
         read_only_reason=read_only_reason(lesson, period, now),
         substitute_ids=substitutes,
         roster=await uow.lessons.roster(lesson.group_id, lesson.date),
-        overdue=state.record is None and lesson.status != 3 and lesson.due_at < now,
+        overdue=overdue(lesson, state.record is not None, now),
     )
 
 
@@ -369,7 +370,7 @@ def _lesson_rows(
             lesson=lesson,
             record=record,
             version=row["version"],
-            overdue=record is None and lesson.status != 3 and lesson.due_at < now,
+            overdue=overdue(lesson, record is not None, now),
             read_only_reason=read_only_reason(lesson, period, now),
             period_id=period.id if period else "",
         )

@@ -11,7 +11,7 @@ from zhurnal.journal.v1 import events_pb2
 from zhurnal_journal.adapters import journal_protos as protos
 from zhurnal_journal.adapters.marking_repository import Unlock
 from zhurnal_journal.domain.history import Change, ChangeAction
-from zhurnal_journal.domain.locks import Period
+from zhurnal_journal.domain.locks import MAX_UNLOCK_HOURS, Period
 from zhurnal_journal.service_layer.access import JOURNAL_READ, PERIOD_MANAGE
 from zhurnal_journal.service_layer.unit_of_work import JournalUnitOfWork
 from zhurnal_kit.authorization import Authorizer
@@ -20,7 +20,6 @@ from zhurnal_kit.events import Event
 from zhurnal_kit.idempotency import recall, remember
 
 MIN_REASON = 10
-MAX_UNLOCK_HOURS = 24 * 14
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from datetime import datetime
 
 from zhurnal_journal.adapters.marking_repository import InstitutionSettings
 from zhurnal_journal.domain.history import Change, ChangeAction
+from zhurnal_journal.domain.locks import MAX_UNLOCK_HOURS
 from zhurnal_journal.domain.marking import MarkScale, MarkType, validate_mark_type, validate_scale
 from zhurnal_journal.service_layer.access import CURRICULUM_MANAGE, INSTITUTION_READ
 from zhurnal_journal.service_layer.unit_of_work import JournalUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
-
-MAX_UNLOCK_HOURS = 24 * 14
 
 
 def _required(institution_id: str, field: str = "institution_id") -> None:
