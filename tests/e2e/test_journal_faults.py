@@ -20,6 +20,12 @@ from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_kit.pytest_plugin import Person, Stack
 from zhurnal_kit.testing import KeycloakAdmin
 
+# A lesson's history records, chained or still staged for the chainer (ADR 15).
+HISTORY_OF_LESSON = (
+    "SELECT (SELECT count(*) FROM history_record WHERE lesson_id = $1)"
+    " + (SELECT count(*) FROM history_pending WHERE lesson_id = $1)"
+)
+
 pytestmark = pytest.mark.infra
 
 
@@ -73,7 +79,7 @@ async def test_a_save_killed_before_its_commit_leaves_nothing_and_its_retry_save
         "SELECT version FROM lesson WHERE id = $1",
         "SELECT count(*) FROM attendance WHERE lesson_id = $1",
         "SELECT count(*) FROM mark WHERE lesson_id = $1",
-        "SELECT count(*) FROM history_record WHERE lesson_id = $1",
+        HISTORY_OF_LESSON,
         "SELECT count(*) FROM outbox WHERE key = $1",
     ):
         assert await journal.fetchval(sql, lesson_id) == 0, sql
@@ -86,13 +92,8 @@ async def test_a_save_killed_before_its_commit_leaves_nothing_and_its_retry_save
         again = await j.save(lesson_id, 0, **save_request(world, key))
     assert retried.lesson.version == again.lesson.version == 1
     assert await journal.fetchval("SELECT count(*) FROM mark WHERE lesson_id = $1", lesson_id) == 3
-    # One history record per entry, chained and intact.
-    assert (
-        await journal.fetchval(
-            "SELECT count(*) FROM history_record WHERE lesson_id = $1", lesson_id
-        )
-        == 1 + 3 + 3
-    )
+    # One history record per entry (chained, or staged for the chainer), chained and intact.
+    assert await journal.fetchval(HISTORY_OF_LESSON, lesson_id) == 1 + 3 + 3
     async with Journal(stack, world.deputy) as deputy:
         verified = await deputy.call(
             deputy.history.VerifyHistory,
@@ -137,3 +138,36 @@ async def test_lesson_events_wait_for_a_killed_consumer(stack: Stack, world: Cla
         found = await wait_for(lambda: j.lesson(extra.id), what="the consumer to catch up")
     assert found.lesson.date.iso == (TODAY - timedelta(days=2)).isoformat()
     assert len(found.roster) == len(world.students)
+
+
+async def test_history_waits_for_a_killed_chainer_and_is_chained_once_it_is_back(
+    stack: Stack, world: ClassJournal, pg: Any
+) -> None:
+    lesson_id = world.yesterday.id
+    journal = await pg(stack.database_urls["journal"])
+    staged = "SELECT count(*) FROM history_pending WHERE lesson_id = $1"
+    chained = "SELECT count(*) FROM history_record WHERE lesson_id = $1"
+    stack.kill("journal-monitor")  # the chainer runs in the monitor (ADR 15)
+    try:
+        async with Journal(stack, world.teacher) as j:
+            saved = await j.save(lesson_id, 0, **save_request(world, uuid.uuid4().hex))
+        assert saved.lesson.version == 1
+        records = 1 + 2 * len(world.students)  # the record, attendance and a mark each
+        await asyncio.sleep(1)  # several chainer intervals: nobody chains while it is down
+        assert await journal.fetchval(staged, lesson_id) == records
+        assert await journal.fetchval(chained, lesson_id) == 0
+    finally:
+        stack.start("journal-monitor")
+
+    async def all_chained() -> bool:
+        assert await journal.fetchval(staged, lesson_id) == 0
+        return True
+
+    await wait_for(all_chained, what="the restarted chainer to chain the staged history")
+    assert await journal.fetchval(chained, lesson_id) == records
+    async with Journal(stack, world.deputy) as deputy:
+        verified = await deputy.call(
+            deputy.history.VerifyHistory,
+            pb.VerifyHistoryRequest(institution_id=world.institution_id),
+        )
+    assert verified.intact and verified.records >= records

@@ -28,5 +28,8 @@ class JournalSettings(ServiceSettings):
 
     # The timeliness monitor: how often it recounts overdue lessons for the gauges.
     monitor_interval_s: float = Field(default=30.0, gt=0)
+    # The history chainer (in the monitor process): how often it chains staged changes. A
+    # change is unchained at most about this long (ADR 15).
+    chain_interval_s: float = Field(default=0.25, gt=0)
     # Where a lesson's form is in the web application (the overdue list links to it).
     lesson_link: str = "/journal/lessons/{lesson_id}"

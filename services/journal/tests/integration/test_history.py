@@ -62,9 +62,10 @@ def change(n: int, *, lesson_id: str = "lesson-1", action: ChangeAction = Change
     )
 
 
-async def append(sessions: Sessions, institution_id: str, *changes: Change) -> list[int]:
+async def stage(sessions: Sessions, institution_id: str, *changes: Change) -> None:
+    """Stage ``changes`` in a committed transaction, as a use case does."""
     async with sessions() as session:
-        seqs = await HistoryRepository(session).append(
+        await HistoryRepository(session).stage(
             institution_id,
             changes,
             actor_id="person-1",
@@ -72,7 +73,20 @@ async def append(sessions: Sessions, institution_id: str, *changes: Change) -> l
             at=datetime.now(UTC),
         )
         await session.commit()
-    return seqs
+
+
+async def chain(sessions: Sessions, institution_id: str) -> int:
+    """Chain the institution's staged changes, as the chainer does; how many."""
+    async with sessions() as session:
+        chained = await HistoryRepository(session).chain_pending(institution_id)
+        await session.commit()
+    return chained
+
+
+async def append(sessions: Sessions, institution_id: str, *changes: Change) -> int:
+    """Stage, then chain: how many records the chain grew by."""
+    await stage(sessions, institution_id, *changes)
+    return await chain(sessions, institution_id)
 
 
 async def verify(sessions: Sessions, institution_id: str) -> Any:
@@ -101,9 +115,9 @@ async def tamper(owner: asyncpg.Connection, sql: str, *args: Any) -> None:
 
 async def test_appended_records_form_an_intact_chain(app: Sessions, owner: asyncpg.Connection):
     school = institution()
-    assert await append(app, school, change(1), change(2), change(3)) == [1, 2, 3]
-    assert await append(app, school, change(4, action=ChangeAction.UPDATE)) == [4]
-    assert await append(app, school) == []
+    assert await append(app, school, change(1), change(2), change(3)) == 3
+    assert await append(app, school, change(4, action=ChangeAction.UPDATE)) == 1
+    assert await append(app, school) == 0
 
     result = await verify(app, school)
     assert result.intact and result.records == 4 and result.first_broken_seq == 0
@@ -151,34 +165,63 @@ async def test_history_is_listed_newest_first_in_pages(app: Sessions):
         assert school in await repo.institutions()
 
 
-async def test_concurrent_appends_of_one_institution_form_one_chain(app: Sessions):
+async def test_staged_changes_join_the_chain_only_when_chained(
+    app: Sessions, owner: asyncpg.Connection
+):
+    school = institution()
+    await stage(app, school, change(1), change(2))
+    async with app() as session:  # a stage rolled back leaves nothing to chain
+        await HistoryRepository(session).stage(
+            school, [change(3)], actor_id="a", client="c", at=datetime.now(UTC)
+        )
+        await session.rollback()
+    assert (await verify(app, school)).records == 0
+    async with app() as session:
+        assert school in await HistoryRepository(session).pending_institutions()
+
+    assert await chain(app, school) == 2
+    assert await chain(app, school) == 0
+    rows = await owner.fetch(
+        "SELECT seq, entity_id FROM history_record WHERE institution_id = $1 ORDER BY seq",
+        school,
+    )
+    assert [(r["seq"], r["entity_id"]) for r in rows] == [(1, "mark-1"), (2, "mark-2")]
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM history_pending WHERE institution_id = $1", school
+        )
+        == 0
+    )
+
+
+async def test_concurrent_writers_and_chainers_of_one_institution_form_one_chain(
+    app: Sessions,
+):
     school = institution()
 
-    async def writer(n: int) -> list[int]:
+    async def writer(n: int) -> int:
         return await append(app, school, *(change(10 * n + i) for i in range(3)))
 
-    # Ten transactions at once, the first of them creating the chain's head.
-    results = await asyncio.gather(*(writer(n) for n in range(10)))
-    seqs = sorted(seq for result in results for seq in result)
-    assert seqs == list(range(1, 31))
-    for result in results:  # each transaction's records are consecutive
-        assert result == list(range(result[0], result[0] + 3))
+    # Ten writers at once, each chaining what it finds staged (others' changes too); the
+    # first creates the chain's head.
+    chained = await asyncio.gather(*(writer(n) for n in range(10)))
+    assert sum(chained) == 30
     verified = await verify(app, school)
     assert verified.intact and verified.records == 30
 
 
-async def test_an_append_waits_for_the_other_transaction_of_its_institution(app: Sessions):
+async def test_a_chainer_waits_for_the_other_chainer_of_its_institution(app: Sessions):
     school = institution()
     await append(app, school, change(1))
+    await stage(app, school, change(2))
     async with app() as first:
-        await HistoryRepository(first).append(
-            school, [change(2)], actor_id="a", client="c", at=datetime.now(UTC)
-        )
-        second = asyncio.create_task(append(app, school, change(3)))
+        assert await HistoryRepository(first).chain_pending(school) == 1
+        await stage(app, school, change(3))
+        second = asyncio.create_task(chain(app, school))
         await asyncio.sleep(0.5)
         assert not second.done()  # held by the first transaction's lock of the head
         await first.commit()
-    assert await second == [3]
+    assert await second == 1
     assert (await verify(app, school)).records == 3
 
 
@@ -195,6 +238,8 @@ async def test_an_append_waits_for_the_other_transaction_of_its_institution(app:
         "TRUNCATE history_head",
         "ALTER TABLE history_record DISABLE TRIGGER history_record_append_only",
         "DELETE FROM alembic_version",
+        "UPDATE history_pending SET after_json = 'null'",
+        "TRUNCATE history_pending",
     ],
 )
 async def test_the_service_role_may_not_rewrite_the_history(
@@ -406,6 +451,19 @@ async def test_list_history_reads_pages_for_those_who_read_the_journal(
     with pytest.raises(InvalidArgument) as error:
         await rpc.ListHistory(pb.ListHistoryRequest(institution_id=school, page_size=-1), None)
     assert error.value.violations[0].field == "page_size"
+
+
+async def test_list_and_verify_chain_what_waits_for_the_chainer_first(
+    servicer: tuple[HistoryServicer, Policy], app: Sessions
+):
+    rpc, _ = servicer
+    school = await chain_of(app, 2)
+    await stage(app, school, change(3), change(4))
+    reply = await rpc.ListHistory(pb.ListHistoryRequest(institution_id=school), None)
+    assert [r.seq for r in reply.records] == [4, 3, 2, 1]
+    await stage(app, school, change(5))
+    reply = await rpc.VerifyHistory(pb.VerifyHistoryRequest(institution_id=school), None)
+    assert reply == pb.VerifyHistoryResponse(intact=True, records=5)
 
 
 async def test_a_teacher_reads_the_history_of_their_lesson(

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhurnal_kit.sql import Prepared
 from zhurnal_kit.tables import idempotency_record
+
+_RECALL = Prepared(
+    select(idempotency_record.c.response).where(
+        idempotency_record.c.operation == bindparam("operation"),
+        idempotency_record.c.key == bindparam("key"),
+    )
+)
+_REMEMBER = Prepared(
+    insert(idempotency_record)
+    .values(operation=bindparam("operation"), key=bindparam("key"), response=bindparam("response"))
+    .inline()
+)
 
 
 async def recall(session: AsyncSession, operation: str, key: str) -> bytes | None:
     """The stored response of an earlier request with this key, if any."""
     if not key:
         return None
-    response: bytes | None = await session.scalar(
-        select(idempotency_record.c.response).where(
-            idempotency_record.c.operation == operation, idempotency_record.c.key == key
-        )
-    )
-    return response
+    row = await _RECALL.fetchrow(session, operation=operation, key=key)
+    return row[0] if row else None
 
 
 async def remember(session: AsyncSession, operation: str, key: str, response: bytes) -> None:
     """Store the response in the write's own transaction (a concurrent twin then fails)."""
     if key:
-        await session.execute(
-            insert(idempotency_record).values(operation=operation, key=key, response=response)
-        )
+        await _REMEMBER.execute(session, operation=operation, key=key, response=response)
 
 
 async def forget(session: AsyncSession, operation: str, key: str) -> None:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zhurnal.common.v1.envelope_pb2 import EventEnvelope
 from zhurnal_kit.events import Event, envelope, kafka_headers, topic_name
+from zhurnal_kit.sql import Prepared
 from zhurnal_kit.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -57,23 +60,33 @@ class OutboxMessage:
         return cls(topic=topic, key=event.aggregate_id, envelope=env)
 
 
+_INSERT = Prepared(
+    outbox.insert()
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("event_id", "topic", "key", "event_type", "envelope", "headers")
+        }
+    )
+    .inline()
+)
+
+
 async def write_outbox(session: AsyncSession, messages: list[OutboxMessage]) -> None:
     """Insert the outbox rows in ``session``'s transaction."""
-    if not messages:
-        return
-    await session.execute(
-        outbox.insert(),
-        [
+    await _INSERT.executemany(
+        session,
+        (
             {
-                "event_id": m.envelope.event_id,
+                "event_id": uuid.UUID(m.envelope.event_id),
                 "topic": m.topic,
                 "key": m.key,
                 "event_type": m.envelope.event_type,
                 "envelope": m.envelope.SerializeToString(),
-                "headers": {k: v.decode() for k, v in kafka_headers(m.envelope)},
+                "headers": json.dumps({k: v.decode() for k, v in kafka_headers(m.envelope)}),
             }
             for m in messages
-        ],
+        ),
     )
 
 

@@ -1,10 +1,10 @@
-"""The history chain in the journal database (R-1.6): appending, verifying and reading.
+"""The history chain in the journal database (R-1.6): staging, chaining, verifying, reading.
 
-Records are only ever inserted: the service's database role may not update or delete them and
-a trigger refuses it to everyone else (migration 0003). Appending locks the institution's row
-of history_head, so one transaction at a time extends an institution's chain and seq has no
-gaps; the lock is held until the caller's transaction commits, together with the entries the
-records describe.
+A use case stages its changes in history_pending, in its own transaction and without a lock;
+the chainer (``chain_pending``) moves them into the chain in batches (ADR 15). Records are only
+ever inserted: the service's database role may not update or delete them and a trigger refuses
+it to everyone else (migration 0003). Chaining locks the institution's row of history_head, so
+one transaction at a time extends an institution's chain and seq has no gaps.
 """
 
 from __future__ import annotations
@@ -15,21 +15,63 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhurnal_journal.adapters.tables import history_head, history_record, lesson, substitution
+from zhurnal_journal.adapters.tables import (
+    history_head,
+    history_pending,
+    history_record,
+    lesson,
+    substitution,
+)
 from zhurnal_journal.domain.history import (
     GENESIS_HASH,
     ChainVerifier,
     Change,
     HistoryRecord,
     VerifyResult,
-    chain,
+    link,
+    staged,
 )
 from zhurnal_kit.errors import invalid
 from zhurnal_kit.paging import decode_cursor, encode_cursor
+from zhurnal_kit.sql import Prepared
+
+# Pending changes chained per transaction: a few seconds of a busy district's saves, so the
+# head's lock is taken once for many saves and never held long.
+CHAIN_BATCH = 5000
+
+_PENDING_COLUMNS = [c for c in history_pending.c if c.name != "id"]
+_STAGE = Prepared(
+    insert(history_pending).values({c.name: bindparam(c.name) for c in _PENDING_COLUMNS}).inline()
+)
+_LOCK_HEAD = Prepared(
+    insert(history_head)
+    .values(institution_id=bindparam("institution_id"), seq=0, hash=GENESIS_HASH)
+    .on_conflict_do_update(
+        index_elements=[history_head.c.institution_id],
+        set_={"updated_at": history_head.c.updated_at},
+    )
+    .returning(history_head.c.seq, history_head.c.hash)
+)
+_TAKE_PENDING = Prepared(
+    history_pending.delete()
+    .where(
+        history_pending.c.id.in_(
+            select(history_pending.c.id)
+            .where(history_pending.c.institution_id == bindparam("institution_id"))
+            .order_by(history_pending.c.id)
+            .limit(bindparam("limit"))
+        )
+    )
+    .returning(history_pending.c.id, *_PENDING_COLUMNS)
+)
+_PENDING_INSTITUTIONS = select(history_pending.c.institution_id).distinct()
+_CHAIN = Prepared(
+    insert(history_record).values({c.name: bindparam(c.name) for c in history_record.c}).inline()
+)
 
 # Records read per statement while verifying: an institution's chain runs to millions, and a
 # batch of this size is a few megabytes.
@@ -76,7 +118,7 @@ class HistoryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def append(
+    async def stage(
         self,
         institution_id: str,
         changes: Sequence[Change],
@@ -84,48 +126,50 @@ class HistoryRepository:
         actor_id: str,
         client: str,
         at: datetime,
-    ) -> builtins.list[int]:
-        """Chain ``changes`` onto the institution's history; their seq numbers, in order.
-
-        Waits for any other transaction appending to the same institution, and holds the
-        institution's chain until the caller's transaction ends.
-        """
+    ) -> None:
+        """Stage ``changes`` for the chainer: inserted with the caller's transaction, chained
+        after it commits (by ``chain_pending``)."""
         if not changes:
-            return []
-        # One round trip creates the head if missing, locks it (ON CONFLICT DO UPDATE takes the
-        # row lock, a concurrent append waits here for the other's commit) and reads it: the
-        # lock is held until COMMIT, so every statement under it counts.
-        statement = insert(history_head).values(
-            institution_id=institution_id, seq=0, hash=GENESIS_HASH
+            return
+        await _STAGE.executemany(
+            self.session,
+            (
+                staged(institution_id, change, actor_id=actor_id, client=client, at=at)
+                for change in changes
+            ),
         )
-        head = (
-            await self.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[history_head.c.institution_id],
-                    set_={"updated_at": history_head.c.updated_at},
-                ).returning(history_head.c.seq, history_head.c.hash)
-            )
-        ).one()
-        records = chain(
-            institution_id,
-            changes,
-            after_seq=head.seq,
-            after_hash=head.hash,
-            actor_id=actor_id,
-            client=client,
-            at=at,
+
+    async def pending_institutions(self) -> builtins.list[str]:
+        """Institutions with staged changes not yet chained."""
+        return sorted((await self.session.execute(_PENDING_INSTITUTIONS)).scalars())
+
+    async def chain_pending(self, institution_id: str, *, limit: int = CHAIN_BATCH) -> int:
+        """Chain up to ``limit`` of the institution's staged changes, oldest first; how many.
+
+        Takes the institution's chain lock until the caller commits: the changes leave
+        history_pending and join history_record in that one transaction, or neither.
+        """
+        head = await _LOCK_HEAD.fetchrow(self.session, institution_id=institution_id)
+        assert head is not None, "the upsert of a head returns it"
+        rows = await _TAKE_PENDING.fetch(self.session, institution_id=institution_id, limit=limit)
+        if not rows:
+            return 0
+        records = link(
+            (
+                {c.name: row[c.name] for c in _PENDING_COLUMNS}
+                for row in sorted(rows, key=lambda r: r["id"])
+            ),
+            after_seq=head["seq"],
+            after_hash=head["hash"],
         )
-        # executemany: SQLAlchemy batches the rows into multi-row INSERTs with a cached
-        # statement; a .values(rows) statement is compiled anew for every save, which cost
-        # more than the whole database work of it.
-        # vars(), not asdict(): asdict deep-copies every value, a noticeable cost at 61 records.
-        await self.session.execute(insert(history_record), [dict(vars(r)) for r in records])
+        # vars(), not asdict(): asdict deep-copies every value, a cost at thousands of records.
+        await _CHAIN.executemany(self.session, (vars(r) for r in records))
         await self.session.execute(
             update(history_head)
             .where(history_head.c.institution_id == institution_id)
             .values(seq=records[-1].seq, hash=records[-1].hash, updated_at=func.now())
         )
-        return [record.seq for record in records]
+        return len(records)
 
     async def _records(
         self, institution_id: str, *, through: int | None

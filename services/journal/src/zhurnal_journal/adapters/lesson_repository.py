@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    DateTime,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhurnal_journal.adapters.marking_repository import InstitutionSettings, settings_from_row
 from zhurnal_journal.adapters.tables import (
     attendance,
     enrolment,
+    institution,
     lesson,
     mark,
     period_unlock,
@@ -33,6 +48,7 @@ from zhurnal_journal.domain.entries import (
 )
 from zhurnal_journal.domain.locks import Period
 from zhurnal_journal.domain.marking import ScoredMark
+from zhurnal_kit.sql import Prepared
 
 
 def missing_topic(now: datetime) -> ColumnElement[bool]:
@@ -130,14 +146,144 @@ def _mark_values(lesson_id: str, institution_id: str, item: MarkEntry) -> dict[s
     }
 
 
-_UPSERT = insert(attendance)
-_UPSERT_ATTENDANCE = _UPSERT.on_conflict_do_update(
-    index_elements=[attendance.c.lesson_id, attendance.c.student_id],
-    set_={
-        name: _UPSERT.excluded[name]
-        for name in ("status", "late_minutes", "reason", "entered_by", "updated_at")
-    },
+def _binds(*columns: Any) -> dict[str, Any]:
+    return {c.name: bindparam(c.name) for c in columns}
+
+
+# The statements of a save (ADR 15: compiled once, run on asyncpg).
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_LESSON_ID = bindparam("lesson_id")
+_LESSON = Prepared(select(lesson).where(lesson.c.id == _LESSON_ID))
+_FOR_SAVE = Prepared(
+    select(
+        lesson,
+        select(func.array_agg(substitution.c.substitute_teacher_id))
+        .where(
+            substitution.c.lesson_id == lesson.c.id,
+            substitution.c.revoked_at.is_(None),
+            substitution.c.valid_from <= _NOW,
+            substitution.c.valid_until >= _NOW,
+        )
+        .scalar_subquery()
+        .label("substitute_ids"),
+        select(func.array_agg(enrolment.c.student_id))
+        .where(
+            enrolment.c.group_id == lesson.c.group_id,
+            enrolment.c.joined <= lesson.c.date,
+            or_(enrolment.c.left.is_(None), enrolment.c.left >= lesson.c.date),
+        )
+        .scalar_subquery()
+        .label("roster"),
+        institution.c.id.label("settings_of"),
+        institution.c.time_zone,
+        institution.c.colleagues_may_fill_in,
+        institution.c.warn_topic_not_in_russian,
+        institution.c.unlock_hours,
+    )
+    .select_from(lesson.outerjoin(institution, institution.c.id == lesson.c.institution_id))
+    .where(lesson.c.id == _LESSON_ID)
+    .with_for_update(of=lesson)
 )
+_ATTENDANCE_OF_LESSON = Prepared(select(attendance).where(attendance.c.lesson_id == _LESSON_ID))
+_MARKS_OF_LESSON = Prepared(
+    select(mark).where(mark.c.lesson_id == _LESSON_ID).order_by(mark.c.entered_at)
+)
+_RECORD_COLUMNS = ("topic", "material", "kind", "homework", "notes")
+_WRITE_LESSON = Prepared(
+    lesson.update()
+    .where(lesson.c.id == _LESSON_ID)
+    .values(
+        _binds(
+            *(lesson.c[name] for name in _RECORD_COLUMNS),
+            lesson.c.version,
+            lesson.c.responsible_teacher_id,
+            lesson.c.entered_by,
+            lesson.c.updated_at,
+            lesson.c.recorded_at,
+        )
+    )
+)
+_UPSERT = insert(attendance).values(_binds(*attendance.c))
+_UPSERT_ATTENDANCE = Prepared(
+    _UPSERT.on_conflict_do_update(
+        index_elements=[attendance.c.lesson_id, attendance.c.student_id],
+        set_={
+            name: _UPSERT.excluded[name]
+            for name in ("status", "late_minutes", "reason", "entered_by", "updated_at")
+        },
+    )
+)
+_INSERT_MARK = Prepared(insert(mark).values(_binds(*mark.c)).inline())
+_DELETE_MARKS = Prepared(
+    mark.delete().where(mark.c.id == func.any(bindparam("ids", type_=ARRAY(String))))
+)
+_MARK_CHANGES = ("value", "type_code", "scale_id", "weight", "score", "comment", "entered_by")
+_UPDATE_MARK = Prepared(
+    mark.update()
+    .where(mark.c.id == bindparam("mark_id"))
+    .values(_binds(*(mark.c[name] for name in _MARK_CHANGES)))
+)
+
+
+_UNLOCKED_UNTIL = (
+    select(func.max(period_unlock.c.expires_at))
+    .where(period_unlock.c.period_id == study_period.c.id)
+    .scalar_subquery()
+    .label("unlocked_until")
+)
+_ON = bindparam("on", type_=Date)
+_PERIOD_OF = Prepared(
+    select(study_period, _UNLOCKED_UNTIL)
+    .where(
+        study_period.c.study_year_id == bindparam("study_year_id"),
+        study_period.c.starts <= _ON,
+        study_period.c.ends >= _ON,
+    )
+    .order_by(study_period.c.starts)
+    .limit(1)
+)
+
+
+def _period(row: Any) -> tuple[Period, str]:
+    """A period row (with its unlocked_until) and the period's institution."""
+    return (
+        Period(
+            row["id"],
+            row["study_year_id"],
+            row["name"],
+            row["starts"],
+            row["ends"],
+            row["closed"],
+            row["unlocked_until"],
+        ),
+        row["institution_id"],
+    )
+
+
+@dataclass(frozen=True)
+class ForSave:
+    """What a save needs of its lesson, read in one statement with the lesson's row locked."""
+
+    state: LessonState
+    substitute_ids: list[str]
+    roster: frozenset[str]
+    settings: InstitutionSettings
+
+
+def state_from_rows(
+    row: Any, attendance_rows: Iterable[Any], mark_rows: Iterable[Any]
+) -> LessonState:
+    """A lesson's state from its row and its entries' rows."""
+    return LessonState(
+        lesson=scheduled_from_row(row),
+        record=record_from_row(row),
+        version=row["version"],
+        responsible_teacher_id=row["responsible_teacher_id"],
+        entered_by=row["entered_by"],
+        recorded_at=row["recorded_at"],
+        attendance={r["student_id"]: attendance_from_row(r) for r in attendance_rows},
+        marks={r["id"]: mark_from_row(r) for r in mark_rows},
+    )
 
 
 class LessonRepository:
@@ -155,34 +301,33 @@ class LessonRepository:
         )
         return scheduled_from_row(row) if row else None
 
-    async def state(self, lesson_id: str, *, lock: bool = False) -> LessonState | None:
-        """The lesson with all its entries; ``lock`` holds its row until the transaction ends
-        (a save's concurrent twin waits, then sees the new version)."""
-        query = select(lesson).where(lesson.c.id == lesson_id)
-        if lock:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
+    async def state(self, lesson_id: str) -> LessonState | None:
+        """The lesson with all its entries (no lock: for reading)."""
+        row = await _LESSON.fetchrow(self.session, lesson_id=lesson_id)
         if row is None:
             return None
-        attendance_rows = (
-            await self.session.execute(
-                select(attendance).where(attendance.c.lesson_id == lesson_id)
-            )
-        ).mappings()
-        mark_rows = (
-            await self.session.execute(
-                select(mark).where(mark.c.lesson_id == lesson_id).order_by(mark.c.entered_at)
-            )
-        ).mappings()
-        return LessonState(
-            lesson=scheduled_from_row(row),
-            record=record_from_row(row),
-            version=row["version"],
-            responsible_teacher_id=row["responsible_teacher_id"],
-            entered_by=row["entered_by"],
-            recorded_at=row["recorded_at"],
-            attendance={r["student_id"]: attendance_from_row(r) for r in attendance_rows},
-            marks={r["id"]: mark_from_row(r) for r in mark_rows},
+        return state_from_rows(row, *await self._entries(lesson_id))
+
+    async def _entries(self, lesson_id: str) -> tuple[list[Any], list[Any]]:
+        return (
+            await _ATTENDANCE_OF_LESSON.fetch(self.session, lesson_id=lesson_id),
+            await _MARKS_OF_LESSON.fetch(self.session, lesson_id=lesson_id),
+        )
+
+    async def for_save(self, lesson_id: str, now: datetime) -> ForSave | None:
+        """The lesson with its entries, its substitutes now, its roster on its day and its
+        institution's settings; its row stays locked until the transaction ends (a save's
+        concurrent twin waits, then sees the new version)."""
+        row = await _FOR_SAVE.fetchrow(self.session, lesson_id=lesson_id, now=now)
+        if row is None:
+            return None
+        return ForSave(
+            state=state_from_rows(row, *await self._entries(lesson_id)),
+            substitute_ids=sorted(set(row["substitute_ids"] or ())),
+            roster=frozenset(row["roster"] or ()),
+            settings=settings_from_row(
+                row["institution_id"], row if row["settings_of"] is not None else None
+            ),
         )
 
     async def substitutes(self, lesson_ids: Sequence[str], now: datetime) -> list[str]:
@@ -224,40 +369,15 @@ class LessonRepository:
         return list(rows.mappings())
 
     async def _periods(self, *conditions: ColumnElement[bool]) -> list[tuple[Period, str]]:
-        unlocked_until = (
-            select(func.max(period_unlock.c.expires_at))
-            .where(period_unlock.c.period_id == study_period.c.id)
-            .scalar_subquery()
-        )
         rows = await self.session.execute(
-            select(study_period, unlocked_until.label("unlocked_until"))
-            .where(*conditions)
-            .order_by(study_period.c.starts)
+            select(study_period, _UNLOCKED_UNTIL).where(*conditions).order_by(study_period.c.starts)
         )
-        return [
-            (
-                Period(
-                    r["id"],
-                    r["study_year_id"],
-                    r["name"],
-                    r["starts"],
-                    r["ends"],
-                    r["closed"],
-                    r["unlocked_until"],
-                ),
-                r["institution_id"],
-            )
-            for r in rows.mappings()
-        ]
+        return [_period(r) for r in rows.mappings()]
 
     async def period_of(self, study_year_id: str, on: date) -> Period | None:
         """The period of the year that ``on`` falls in (None between periods)."""
-        found = await self._periods(
-            study_period.c.study_year_id == study_year_id,
-            study_period.c.starts <= on,
-            study_period.c.ends >= on,
-        )
-        return found[0][0] if found else None
+        row = await _PERIOD_OF.fetchrow(self.session, study_year_id=study_year_id, on=on)
+        return _period(row)[0] if row else None
 
     async def period(self, period_id: str) -> tuple[Period, str] | None:
         """A period and its institution."""
@@ -274,25 +394,24 @@ class LessonRepository:
     async def write(self, state: LessonState, plan: SavePlan, *, actor: str, now: datetime) -> None:
         """Write ``plan``: the record and version on the lesson row, attendance, marks."""
         lesson_id, institution_id = state.lesson.id, state.lesson.institution_id
-        values: dict[str, Any] = {
-            "version": state.version + 1,
-            "responsible_teacher_id": state.lesson.teacher_id,
-            "entered_by": actor,
-            "updated_at": now,
-        }
-        if plan.record is not None:
-            values |= {
-                "topic": plan.record.topic,
-                "material": plan.record.material,
-                "kind": int(plan.record.kind),
-                "homework": plan.record.homework,
-                "notes": plan.record.notes,
-            }
-            if plan.first_topic:
-                values["recorded_at"] = now
-        await self.session.execute(lesson.update().where(lesson.c.id == lesson_id).values(values))
-        if plan.attendance:
-            rows = [
+        record = plan.record or state.record
+        await _WRITE_LESSON.execute(
+            self.session,
+            lesson_id=lesson_id,
+            topic=record.topic if record else None,
+            material=record.material if record else "",
+            kind=int(record.kind) if record else int(LessonKind.LESSON),
+            homework=record.homework if record else "",
+            notes=record.notes if record else "",
+            version=state.version + 1,
+            responsible_teacher_id=state.lesson.teacher_id,
+            entered_by=actor,
+            updated_at=now,
+            recorded_at=now if plan.first_topic else state.recorded_at,
+        )
+        await _UPSERT_ATTENDANCE.executemany(
+            self.session,
+            (
                 {
                     "lesson_id": lesson_id,
                     "student_id": e.student_id,
@@ -304,33 +423,21 @@ class LessonRepository:
                     "updated_at": now,
                 }
                 for e in plan.attendance
-            ]
-            # Rows as executemany parameters: the statement is compiled once and cached (a
-            # .values(rows) statement is compiled anew per save, costlier than its writing).
-            await self.session.execute(_UPSERT_ATTENDANCE, rows)
+            ),
+        )
         if plan.marks_removed:
-            await self.session.execute(
-                mark.delete().where(mark.c.id.in_([m.id for m in plan.marks_removed]))
-            )
-        if plan.marks_created:
-            await self.session.execute(
-                insert(mark),
-                [_mark_values(lesson_id, institution_id, m) for m in plan.marks_created],
-            )
-        for _, after in plan.marks_changed:
-            await self.session.execute(
-                mark.update()
-                .where(mark.c.id == after.id)
-                .values(
-                    value=after.value,
-                    type_code=after.type_code,
-                    scale_id=after.scale_id,
-                    weight=after.weight,
-                    score=after.score,
-                    comment=after.comment,
-                    entered_by=after.entered_by,
-                )
-            )
+            await _DELETE_MARKS.execute(self.session, ids=[m.id for m in plan.marks_removed])
+        await _INSERT_MARK.executemany(
+            self.session,
+            (_mark_values(lesson_id, institution_id, m) for m in plan.marks_created),
+        )
+        await _UPDATE_MARK.executemany(
+            self.session,
+            (
+                {"mark_id": after.id} | {name: getattr(after, name) for name in _MARK_CHANGES}
+                for _, after in plan.marks_changed
+            ),
+        )
 
     async def lessons(
         self,

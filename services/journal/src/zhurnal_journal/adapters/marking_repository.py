@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from zhurnal_journal.domain.marking import (
     default_mark_types,
     default_scales,
 )
+from zhurnal_kit.sql import Prepared
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,32 @@ def _scale_values(scale: MarkScale) -> dict[str, Any]:
     }
 
 
+_SETTINGS = Prepared(select(institution).where(institution.c.id == bindparam("institution_id")))
+_SCALES = Prepared(
+    select(mark_scale)
+    .where(mark_scale.c.institution_id == bindparam("institution_id"))
+    .order_by(mark_scale.c.is_default.desc(), mark_scale.c.code)
+)
+_TYPES = Prepared(
+    select(mark_type)
+    .where(mark_type.c.institution_id == bindparam("institution_id"))
+    .order_by(mark_type.c.position, mark_type.c.code)
+)
+
+
+def settings_from_row(institution_id: str, row: Any) -> InstitutionSettings:
+    """The settings in an institution row (defaults while identity's event has not arrived)."""
+    if row is None:
+        return InstitutionSettings(institution_id, DEFAULT_TIME_ZONE, False, True, 48)
+    return InstitutionSettings(
+        institution_id,
+        row["time_zone"],
+        row["colleagues_may_fill_in"],
+        row["warn_topic_not_in_russian"],
+        row["unlock_hours"],
+    )
+
+
 class MarkingRepository:
     """The marking scheme and settings of institutions on one session."""
 
@@ -116,24 +143,8 @@ class MarkingRepository:
 
     async def settings(self, institution_id: str) -> InstitutionSettings:
         """The institution's settings (defaults while identity's event has not arrived)."""
-        row = (
-            (
-                await self.session.execute(
-                    select(institution).where(institution.c.id == institution_id)
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return InstitutionSettings(institution_id, DEFAULT_TIME_ZONE, False, True, 48)
-        return InstitutionSettings(
-            institution_id,
-            row["time_zone"],
-            row["colleagues_may_fill_in"],
-            row["warn_topic_not_in_russian"],
-            row["unlock_hours"],
-        )
+        row = await _SETTINGS.fetchrow(self.session, institution_id=institution_id)
+        return settings_from_row(institution_id, row)
 
     async def save_settings(self, item: InstitutionSettings) -> None:
         """Store the deputy's settings (the time zone stays identity's)."""
@@ -181,12 +192,7 @@ class MarkingRepository:
 
     async def scales(self, institution_id: str) -> list[MarkScale]:
         """The institution's scales, the default first."""
-        rows = await self.session.execute(
-            select(mark_scale)
-            .where(mark_scale.c.institution_id == institution_id)
-            .order_by(mark_scale.c.is_default.desc(), mark_scale.c.code)
-        )
-        return [_scale(r) for r in rows.mappings()]
+        return [_scale(r) for r in await _SCALES.fetch(self.session, institution_id=institution_id)]
 
     async def scales_by_id(self, ids: Sequence[str]) -> list[MarkScale]:
         """Scales by id."""
@@ -216,16 +222,11 @@ class MarkingRepository:
 
     async def types(self, institution_id: str) -> list[MarkType]:
         """The institution's mark types in their order."""
-        rows = await self.session.execute(
-            select(mark_type)
-            .where(mark_type.c.institution_id == institution_id)
-            .order_by(mark_type.c.position, mark_type.c.code)
-        )
         return [
             MarkType(
                 r["institution_id"], r["code"], r["name"], r["weight"], r["position"], r["archived"]
             )
-            for r in rows.mappings()
+            for r in await _TYPES.fetch(self.session, institution_id=institution_id)
         ]
 
     async def save_type(self, item: MarkType) -> None:

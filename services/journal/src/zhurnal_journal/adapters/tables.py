@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -243,6 +244,28 @@ history_record = Table(
     PrimaryKeyConstraint("institution_id", "seq"),
     Index("history_lesson", "institution_id", "lesson_id", "seq"),
     Index("history_entity", "entity_id"),
+)
+
+# Changes a transaction committed that the chainer has not yet chained onto history_record
+# (ADR 15). A save inserts here instead of taking its institution's chain lock, so teachers of one
+# school never queue behind each other; the chainer moves batches into the chain in id order
+# within a second. Deleting a row here is part of chaining it, in the same transaction.
+history_pending = Table(
+    "history_pending",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("institution_id", String(36), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_id", String(36), nullable=False),
+    Column("responsible_teacher_id", String(36), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(100), nullable=False),
+    Column("action", SmallInteger, nullable=False),
+    Column("before_json", Text, nullable=False),
+    Column("after_json", Text, nullable=False),
+    Column("client", Text, nullable=False),
+    Column("lesson_id", String(36), nullable=False),
+    Index("history_pending_institution", "institution_id", "id"),
 )
 
 # The end of each institution's chain; appending locks this row, so records of an institution

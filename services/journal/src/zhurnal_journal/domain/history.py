@@ -1,7 +1,8 @@
 """The history of every change (R-1.6): what a change record says, and its hash chain.
 
 Every create, update and delete of an entry becomes a record: who, when, the entry before and
-after, from which client. Records of an institution form one chain: record n carries the hash
+after, from which client. A use case stages its changes; a chainer links them (ADR 15).
+Records of an institution form one chain: record n carries the hash
 of record n-1 (``prev_hash``) and its own hash over everything it stores, so a record altered,
 removed or slipped in afterwards no longer fits and ``verify_chain`` names the first that does
 not. The hash covers the stored text of before and after (canonical JSON), so verification
@@ -148,6 +149,43 @@ class HistoryRecord:
         )
 
 
+def staged(
+    institution_id: str, change: Change, *, actor_id: str, client: str, at: datetime
+) -> dict[str, Any]:
+    """The columns of a record of ``change`` but its place in the chain (seq, prev_hash and
+    hash): what a use case stages for the chainer, before/after already canonical JSON."""
+    return {
+        "institution_id": institution_id,
+        "at": at,
+        "actor_id": actor_id,
+        "responsible_teacher_id": change.responsible_teacher_id,
+        "entity": change.entity,
+        "entity_id": change.entity_id,
+        "action": int(change.action),
+        "before_json": canonical_json(change.before),
+        "after_json": canonical_json(change.after),
+        "client": client,
+        "lesson_id": change.lesson_id,
+    }
+
+
+def link(
+    entries: Iterable[Mapping[str, Any]], *, after_seq: int, after_hash: str
+) -> list[HistoryRecord]:
+    """The records of staged ``entries`` (as ``staged`` makes them), in order, continuing a
+    chain that ends at record ``after_seq`` with hash ``after_hash`` (0 and GENESIS_HASH for a
+    new chain)."""
+    records: list[HistoryRecord] = []
+    seq, prev_hash = after_seq, after_hash
+    for entry in entries:
+        seq += 1
+        content = {**entry, "seq": seq, "prev_hash": prev_hash}
+        record = HistoryRecord(**content, hash=record_hash(**content))
+        records.append(record)
+        prev_hash = record.hash
+    return records
+
+
 def chain(
     institution_id: str,
     changes: Iterable[Change],
@@ -159,30 +197,12 @@ def chain(
     at: datetime,
 ) -> list[HistoryRecord]:
     """The records of ``changes``, in order, continuing a chain that ends at record
-    ``after_seq`` with hash ``after_hash`` (0 and GENESIS_HASH for a new chain)."""
-    records: list[HistoryRecord] = []
-    seq, prev_hash = after_seq, after_hash
-    for change in changes:
-        seq += 1
-        content: dict[str, Any] = {
-            "institution_id": institution_id,
-            "seq": seq,
-            "at": at,
-            "actor_id": actor_id,
-            "responsible_teacher_id": change.responsible_teacher_id,
-            "entity": change.entity,
-            "entity_id": change.entity_id,
-            "action": int(change.action),
-            "before_json": canonical_json(change.before),
-            "after_json": canonical_json(change.after),
-            "client": client,
-            "lesson_id": change.lesson_id,
-            "prev_hash": prev_hash,
-        }
-        record = HistoryRecord(**content, hash=record_hash(**content))
-        records.append(record)
-        prev_hash = record.hash
-    return records
+    ``after_seq`` with hash ``after_hash``."""
+    return link(
+        (staged(institution_id, c, actor_id=actor_id, client=client, at=at) for c in changes),
+        after_seq=after_seq,
+        after_hash=after_hash,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal.journal.v1 import journal_pb2_grpc
 from zhurnal_journal.bootstrap import Journal
 from zhurnal_journal.domain.history import HistoryRecord
+from zhurnal_journal.service_layer import history
 from zhurnal_kit.errors import NotFound, invalid
 
 Context = Any  # grpc.aio.ServicerContext: unused by these handlers
@@ -72,6 +73,10 @@ class HistoryServicer(journal_pb2_grpc.HistoryServiceServicer):
                 )
             else:
                 await self._app.authorizer.require(JOURNAL_READ, institution_id=institution_id)
+        # Changes committed a moment ago may still wait for the chainer: chain them first, so
+        # the reader sees every committed change with its place in the chain.
+        await history.chain_institution(self._app.uow, institution_id)
+        async with self._app.uow() as uow:
             records, token = await uow.history.list(
                 institution_id,
                 lesson_id=request.lesson_id,
@@ -88,6 +93,7 @@ class HistoryServicer(journal_pb2_grpc.HistoryServiceServicer):
     ) -> pb.VerifyHistoryResponse:
         institution_id = _institution(request.institution_id)
         await self._app.authorizer.require(JOURNAL_READ, institution_id=institution_id)
+        await history.chain_institution(self._app.uow, institution_id)
         async with self._app.uow() as uow:
             result = await uow.history.verify(institution_id)
         return pb.VerifyHistoryResponse(

@@ -1,9 +1,13 @@
-"""The journal's timeliness monitor (R-3.2): every monitor_interval_s it recounts overdue
-lessons into the gauges Prometheus scrapes from this process, and announces the end of period
-unlocks whose time is up.
+"""The journal's monitor: the timeliness of the journal (R-3.2) and the chaining of its history
+(R-1.6, ADR 15).
+
+Every monitor_interval_s it recounts overdue lessons into the gauges Prometheus scrapes from
+this process, and announces the end of period unlocks whose time is up. Every
+chain_interval_s it chains the changes use cases staged onto their institutions' history.
 
 Several replicas may run: each exports the same counts (the alerts take the max per
-institution) and the unlock rows each announces are locked, so no end is announced twice.
+institution), the unlock rows each announces are locked, so no end is announced twice, and an
+institution's chain is extended under its head's lock, so two chainers take turns.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhurnal_journal.bootstrap import unit_of_work
 from zhurnal_journal.config import JournalSettings
-from zhurnal_journal.service_layer import timeliness
+from zhurnal_journal.service_layer import history, timeliness
 from zhurnal_kit import runtime
 from zhurnal_kit.db import make_engine, make_session_factory
 
@@ -57,20 +61,45 @@ async def monitor_round(
     )
 
 
+async def every(interval_s: float, stop: asyncio.Event, round_: Callable[[], Awaitable[object]]):
+    """Run ``round_`` every ``interval_s`` until ``stop`` is set."""
+    while not stop.is_set():
+        await round_()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)
+
+
 async def run(settings: JournalSettings) -> None:
-    """Migrate, then count and announce every interval until signalled."""
+    """Migrate, then count, announce and chain every interval until signalled."""
     await runtime.prepare_database(settings, "zhurnal_journal")
     # Only the database is needed: no gRPC clients or token verifier as bootstrap() makes.
     engine = make_engine(settings)
     sessions = make_session_factory(engine)
     stop = asyncio.Event()
     runtime.on_stop_signals(stop.set)
-    log.info("timeliness monitor running", extra={"interval_s": settings.monitor_interval_s})
+    log.info(
+        "journal monitor running",
+        extra={
+            "interval_s": settings.monitor_interval_s,
+            "chain_interval_s": settings.chain_interval_s,
+        },
+    )
     try:
-        while not stop.is_set():
-            await monitor_round(settings, sessions, datetime.now(UTC))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.monitor_interval_s)
+        await asyncio.gather(
+            every(
+                settings.monitor_interval_s,
+                stop,
+                lambda: monitor_round(settings, sessions, datetime.now(UTC)),
+            ),
+            every(
+                settings.chain_interval_s,
+                stop,
+                lambda: attempt(
+                    "chain_history",
+                    lambda: history.chain_pending(lambda: unit_of_work(settings, sessions)),
+                ),
+            ),
+        )
     finally:
         await engine.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from zhurnal_journal.adapters.marking_repository import InstitutionSettings
 from zhurnal_journal.service_layer.unit_of_work import JournalUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import PermissionDenied
@@ -30,9 +31,11 @@ async def require_lessons(
     institution_id: str,
     teacher_ids: Sequence[str],
     substitute_ids: Sequence[str] = (),
+    settings: InstitutionSettings | None = None,
 ) -> None:
     """Allow ``action`` (journal.read or journal.write) on lessons of ``teacher_ids``, or let a
-    colleague fill in where the institution allows it; PermissionDenied otherwise."""
+    colleague fill in where the institution allows it; PermissionDenied otherwise. ``settings``:
+    the institution's, when the caller has read them already."""
     try:
         await authorizer.require(
             action,
@@ -41,7 +44,7 @@ async def require_lessons(
             substitute_ids=substitute_ids,
         )
     except PermissionDenied:
-        settings = await uow.marking.settings(institution_id)
+        settings = settings or await uow.marking.settings(institution_id)
         if not settings.colleagues_may_fill_in:
             raise
         await authorizer.require(JOURNAL_FILL_IN, institution_id=institution_id)

@@ -240,32 +240,38 @@ async def save_lesson(
     actor = await authorizer.person_id()
     operation = f"save_lesson:{command.lesson_id}"
     async with uow:
-        scheduled = await uow.lessons.scheduled(command.lesson_id)
-        if scheduled is None:
+        found = await uow.lessons.for_save(command.lesson_id, now)
+        if found is None:
             raise NotFound(
                 f"the journal knows no lesson {command.lesson_id!r}",
                 [FieldViolation("lesson_id", "is not a scheduled lesson")],
             )
-        substitutes = await uow.lessons.substitutes([scheduled.id], now)
+        state, settings = found.state, found.settings
+        scheduled = state.lesson
         await require_lessons(
             uow,
             authorizer,
             JOURNAL_WRITE,
             institution_id=scheduled.institution_id,
             teacher_ids=[scheduled.teacher_id],
-            substitute_ids=substitutes,
+            substitute_ids=found.substitute_ids,
+            settings=settings,
         )
-        state = await uow.lessons.state(command.lesson_id, lock=True)
-        assert state is not None, "a lesson vanished under its row lock"
+        period = await uow.lessons.period_of(scheduled.study_year_id, scheduled.date)
+        view = LessonView(
+            state=state,
+            period=period,
+            read_only_reason=read_only_reason(scheduled, period, now),
+            substitute_ids=found.substitute_ids,
+            roster=found.roster,
+            overdue=overdue(scheduled, state.record is not None, now),
+        )
         # After the lock: a concurrent twin of this request has committed by now.
         if earlier := await recall(uow.session, operation, command.idempotency_key):
-            view = await _view(uow, state, now, substitutes)
             stored = json.loads(earlier)
             view.changes = stored["changes"]
             view.warnings = [Warning(f, m) for f, m in stored["warnings"]]
             return view
-        settings = await uow.marking.settings(scheduled.institution_id)
-        view = await _view(uow, state, now, substitutes)
         if view.read_only_reason:
             raise FailedPrecondition(
                 f"lesson {scheduled.id} cannot be changed: {view.read_only_reason}",

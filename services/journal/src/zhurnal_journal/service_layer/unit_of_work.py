@@ -16,10 +16,8 @@ from zhurnal_kit.db import UnitOfWork
 class JournalUnitOfWork(UnitOfWork):
     """Repositories of the journal database, bound to one session.
 
-    Use cases state their history with ``record_history``; the records are chained as the
-    transaction's last statements (after the entries and the outbox rows), because chaining
-    locks the institution's history head until COMMIT and every statement under that lock
-    holds up the institution's other writers.
+    Use cases state their history with ``record_history``; the changes are staged in one
+    statement at commit and chained by the chainer afterwards (ADR 15).
     """
 
     lessons: LessonRepository
@@ -43,14 +41,14 @@ class JournalUnitOfWork(UnitOfWork):
         client: str,
         at: datetime,
     ) -> None:
-        """Queue history records; they are chained and written at commit (R-1.6)."""
+        """Queue history records; they are staged at commit and chained soon after (R-1.6)."""
         if changes:
             self._history.append((institution_id, changes, actor_id, client, at))
 
     async def _before_commit(self) -> None:
         pending, self._history = self._history, []
         for institution_id, changes, actor_id, client, at in pending:
-            await self.history.append(
+            await self.history.stage(
                 institution_id, changes, actor_id=actor_id, client=client, at=at
             )
 
