@@ -260,6 +260,64 @@ def _period(row: Any) -> tuple[Period, str]:
     )
 
 
+_IDS = bindparam("ids", type_=ARRAY(String))
+_STARTS, _ENDS = bindparam("starts", type_=Date), bindparam("ends", type_=Date)
+_PERIOD_BY_ID = Prepared(
+    select(study_period, _UNLOCKED_UNTIL).where(study_period.c.id == bindparam("period_id"))
+)
+_SUBSTITUTES = Prepared(
+    select(substitution.c.substitute_teacher_id)
+    .where(
+        substitution.c.lesson_id == func.any(_IDS),
+        substitution.c.revoked_at.is_(None),
+        substitution.c.valid_from <= _NOW,
+        substitution.c.valid_until >= _NOW,
+    )
+    .distinct()
+)
+_ENROLMENTS = Prepared(
+    select(enrolment)
+    .where(
+        enrolment.c.group_id == bindparam("group_id"),
+        enrolment.c.joined <= _ENDS,
+        or_(enrolment.c.left.is_(None), enrolment.c.left >= _STARTS),
+    )
+    .order_by(enrolment.c.student_id, enrolment.c.joined)
+)
+_OF_GROUP = (lesson.c.group_id == bindparam("group_id"), lesson.c.date.between(_STARTS, _ENDS))
+_IN_ORDER = (lesson.c.date, lesson.c.start, lesson.c.id)
+_GROUP_LESSONS = Prepared(select(lesson).where(*_OF_GROUP).order_by(*_IN_ORDER))
+_GROUP_SUBJECT_LESSONS = Prepared(
+    select(lesson)
+    .where(*_OF_GROUP, lesson.c.subject_id == bindparam("subject_id"))
+    .order_by(*_IN_ORDER)
+)
+_GRID_ATTENDANCE = Prepared(
+    select(
+        attendance.c.lesson_id,
+        func.array_agg(attendance.c.student_id),
+        func.array_agg(attendance.c.status),
+        func.array_agg(attendance.c.late_minutes),
+    )
+    .where(attendance.c.lesson_id == func.any(_IDS))
+    .group_by(attendance.c.lesson_id)
+)
+_GRID_MARKS = Prepared(
+    select(
+        mark.c.lesson_id,
+        mark.c.student_id,
+        mark.c.id,
+        mark.c.value,
+        mark.c.type_code,
+        mark.c.weight,
+        mark.c.comment,
+        mark.c.scale_id,
+    )
+    .where(mark.c.lesson_id == func.any(_IDS))
+    .order_by(mark.c.entered_at)
+)
+
+
 @dataclass(frozen=True)
 class ForSave:
     """What a save needs of its lesson, read in one statement with the lesson's row locked."""
@@ -332,17 +390,8 @@ class LessonRepository:
 
     async def substitutes(self, lesson_ids: Sequence[str], now: datetime) -> list[str]:
         """Teachers substituting on these lessons now (within the window, not revoked)."""
-        rows = await self.session.scalars(
-            select(substitution.c.substitute_teacher_id)
-            .where(
-                substitution.c.lesson_id.in_(lesson_ids),
-                substitution.c.revoked_at.is_(None),
-                substitution.c.valid_from <= now,
-                substitution.c.valid_until >= now,
-            )
-            .distinct()
-        )
-        return sorted(rows)
+        rows = await _SUBSTITUTES.fetch(self.session, ids=list(lesson_ids), now=now)
+        return sorted(r[0] for r in rows)
 
     async def roster(self, group_id: str, on: date) -> frozenset[str]:
         """Students enrolled in the group on ``on``."""
@@ -355,18 +404,9 @@ class LessonRepository:
         )
         return frozenset(rows)
 
-    async def enrolments(self, group_id: str, starts: date, ends: date) -> list[RowMapping]:
+    async def enrolments(self, group_id: str, starts: date, ends: date) -> list[Any]:
         """Enrolments of the group overlapping the days ``starts``..``ends``."""
-        rows = await self.session.execute(
-            select(enrolment)
-            .where(
-                enrolment.c.group_id == group_id,
-                enrolment.c.joined <= ends,
-                or_(enrolment.c.left.is_(None), enrolment.c.left >= starts),
-            )
-            .order_by(enrolment.c.student_id, enrolment.c.joined)
-        )
-        return list(rows.mappings())
+        return await _ENROLMENTS.fetch(self.session, group_id=group_id, starts=starts, ends=ends)
 
     async def _periods(self, *conditions: ColumnElement[bool]) -> list[tuple[Period, str]]:
         rows = await self.session.execute(
@@ -381,8 +421,8 @@ class LessonRepository:
 
     async def period(self, period_id: str) -> tuple[Period, str] | None:
         """A period and its institution."""
-        found = await self._periods(study_period.c.id == period_id)
-        return found[0] if found else None
+        row = await _PERIOD_BY_ID.fetchrow(self.session, period_id=period_id)
+        return _period(row) if row else None
 
     async def periods(self, institution_id: str, study_year_id: str = "") -> list[Period]:
         """The institution's periods (of one year when given)."""
@@ -453,12 +493,13 @@ class LessonRepository:
 
     async def group_lessons(
         self, group_id: str, starts: date, ends: date, subject_id: str = ""
-    ) -> list[RowMapping]:
+    ) -> list[Any]:
         """A group's lessons in ``starts``..``ends`` (of one subject when given)."""
-        conditions = [lesson.c.group_id == group_id, lesson.c.date.between(starts, ends)]
         if subject_id:
-            conditions.append(lesson.c.subject_id == subject_id)
-        return await self.lessons(*conditions)
+            return await _GROUP_SUBJECT_LESSONS.fetch(
+                self.session, group_id=group_id, starts=starts, ends=ends, subject_id=subject_id
+            )
+        return await _GROUP_LESSONS.fetch(self.session, group_id=group_id, starts=starts, ends=ends)
 
     async def student_lessons(self, student_id: str, starts: date, ends: date) -> list[RowMapping]:
         """The lessons of every group the student was in on the lesson's day."""
@@ -484,37 +525,14 @@ class LessonRepository:
         not one per cell: a grid reads 1,500 entries at a time)."""
         if not lesson_ids:
             return []
-        rows = await self.session.execute(
-            select(
-                attendance.c.lesson_id,
-                func.array_agg(attendance.c.student_id),
-                func.array_agg(attendance.c.status),
-                func.array_agg(attendance.c.late_minutes),
-            )
-            .where(attendance.c.lesson_id.in_(lesson_ids))
-            .group_by(attendance.c.lesson_id)
-        )
+        rows = await _GRID_ATTENDANCE.fetch(self.session, ids=list(lesson_ids))
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
     async def grid_marks(self, lesson_ids: Sequence[str]) -> list[Any]:
         """The marks of the lessons, oldest first, with only what the grid shows."""
         if not lesson_ids:
             return []
-        rows = await self.session.execute(
-            select(
-                mark.c.lesson_id,
-                mark.c.student_id,
-                mark.c.id,
-                mark.c.value,
-                mark.c.type_code,
-                mark.c.weight,
-                mark.c.comment,
-                mark.c.scale_id,
-            )
-            .where(mark.c.lesson_id.in_(lesson_ids))
-            .order_by(mark.c.entered_at)
-        )
-        return list(rows)
+        return [tuple(r) for r in await _GRID_MARKS.fetch(self.session, ids=list(lesson_ids))]
 
     async def student_institutions(self, student_id: str) -> list[str]:
         """The institutions whose groups the student is (or was) enrolled in."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ARRAY, String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,6 +115,9 @@ _SCALES = Prepared(
     .where(mark_scale.c.institution_id == bindparam("institution_id"))
     .order_by(mark_scale.c.is_default.desc(), mark_scale.c.code)
 )
+_SCALES_BY_ID = Prepared(
+    select(mark_scale).where(mark_scale.c.id == func.any(bindparam("ids", type_=ARRAY(String))))
+)
 _TYPES = Prepared(
     select(mark_type)
     .where(mark_type.c.institution_id == bindparam("institution_id"))
@@ -198,8 +201,7 @@ class MarkingRepository:
         """Scales by id."""
         if not ids:
             return []
-        rows = await self.session.execute(select(mark_scale).where(mark_scale.c.id.in_(ids)))
-        return [_scale(r) for r in rows.mappings()]
+        return [_scale(r) for r in await _SCALES_BY_ID.fetch(self.session, ids=list(ids))]
 
     async def save_scale(self, scale: MarkScale) -> None:
         """Insert or replace a scale; a new default scale ends the old one's being default."""

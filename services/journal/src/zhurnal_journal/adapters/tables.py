@@ -5,6 +5,8 @@ columns of lesson, substitution) sit beside the journal's own entries (the recor
 lesson, attendance, mark, final_mark), so a save checks everything in its own database.
 """
 
+from typing import Any
+
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -220,25 +222,34 @@ period_unlock = Table(
     Column("ended_announced", Boolean, nullable=False, server_default=text("false")),
 )
 
+
 # R-1.6: every change of every entry, append-only and hash-chained per institution. The
 # service's database role may only insert and select here (migration 0003); before/after are
 # stored as the exact canonical JSON text that was hashed.
+def _change_columns() -> list[Column[Any]]:
+    """What a history record says of one change (when, who, what, before and after, from which
+    client); staged and chained records share them."""
+    return [
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor_id", String(36), nullable=False),
+        Column("responsible_teacher_id", String(36), nullable=False),
+        Column("entity", String(32), nullable=False),
+        Column("entity_id", String(100), nullable=False),
+        # journal.v1.ChangeAction
+        Column("action", SmallInteger, nullable=False),
+        Column("before_json", Text, nullable=False),
+        Column("after_json", Text, nullable=False),
+        Column("client", Text, nullable=False),
+        Column("lesson_id", String(36), nullable=False),
+    ]
+
+
 history_record = Table(
     "history_record",
     metadata,
     Column("institution_id", String(36), nullable=False),
     Column("seq", BigInteger, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor_id", String(36), nullable=False),
-    Column("responsible_teacher_id", String(36), nullable=False),
-    Column("entity", String(32), nullable=False),
-    Column("entity_id", String(100), nullable=False),
-    # journal.v1.ChangeAction
-    Column("action", SmallInteger, nullable=False),
-    Column("before_json", Text, nullable=False),
-    Column("after_json", Text, nullable=False),
-    Column("client", Text, nullable=False),
-    Column("lesson_id", String(36), nullable=False),
+    *_change_columns(),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     PrimaryKeyConstraint("institution_id", "seq"),
@@ -255,20 +266,11 @@ history_pending = Table(
     metadata,
     Column("id", BigInteger, Identity(always=True), primary_key=True),
     Column("institution_id", String(36), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor_id", String(36), nullable=False),
-    Column("responsible_teacher_id", String(36), nullable=False),
-    Column("entity", String(32), nullable=False),
-    Column("entity_id", String(100), nullable=False),
-    Column("action", SmallInteger, nullable=False),
-    Column("before_json", Text, nullable=False),
-    Column("after_json", Text, nullable=False),
-    Column("client", Text, nullable=False),
-    Column("lesson_id", String(36), nullable=False),
+    *_change_columns(),
     Index("history_pending_institution", "institution_id", "id"),
 )
 
-# The end of each institution's chain; appending locks this row, so records of an institution
+# The end of each institution's chain; chaining locks this row, so records of an institution
 # are chained one at a time. Not evidence itself: verification walks history_record only.
 history_head = Table(
     "history_head",
