@@ -147,3 +147,31 @@ async def test_a_hire_that_died_half_way_is_undone_on_both_sides(
     assert keycloak.user(login) is None
     retried = await people.enrol(uows, up, admin, hire_command(login, key))
     assert retried.person.account_status == AccountStatus.ACTIVE
+
+
+async def test_reconciliation_marks_deleted_only_the_accounts_keycloak_has_not(
+    uows: Any, admin: Caller, infra: Infra, keycloak: KeycloakAdmin
+) -> None:
+    up = keycloak_accounts(infra)
+    kept = await people.enrol(
+        uows, up, admin, hire_command(f"rec-{uuid.uuid4().hex[:8]}", str(uuid.uuid4()))
+    )
+    gone = await people.enrol(
+        uows, up, admin, hire_command(f"rec-{uuid.uuid4().hex[:8]}", str(uuid.uuid4()))
+    )
+    await up.delete_user(gone.person.keycloak_user_id)
+
+    class ListingReadBeforeTheHires:
+        """The real Keycloak, but its user listing misses both (read before they were hired,
+        or paged past them while other users were created)."""
+
+        async def list_users(self, first: int, count: int) -> list[Any]:
+            return []
+
+        async def get_user(self, user_id: str) -> Any:
+            return await up.get_user(user_id)
+
+    await account_jobs.reconcile_all(uows, ListingReadBeforeTheHires())  # type: ignore[arg-type]
+    async with uows() as uow:
+        assert (await uow.people.get(kept.person.id)).account_status == AccountStatus.ACTIVE
+        assert (await uow.people.get(gone.person.id)).account_status == AccountStatus.DELETED

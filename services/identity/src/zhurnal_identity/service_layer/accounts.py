@@ -90,7 +90,12 @@ async def reconcile_all(uows: UowFactory, accounts: AccountDirectory, page: int 
         people = await uow.people.with_accounts()
     changed = 0
     for person in people:
-        changed += await _reflect(uows, person, users.get(person.keycloak_user_id))
+        account = users.get(person.keycloak_user_id)
+        if account is None:
+            # Not in the listing: hired after it was read, or skipped as pages shifted under
+            # users created meanwhile. Only Keycloak's answer for the user itself says deleted.
+            account = await accounts.get_user(person.keycloak_user_id)
+        changed += await _reflect(uows, person, account)
     return changed
 
 
