@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -41,7 +42,12 @@ _TITLES: dict[int, dict[str, str]] = {
     403: {"ru": "Доступ запрещён", "en": "Forbidden"},
     404: {"ru": "Не найдено", "en": "Not found"},
     409: {"ru": "Конфликт с текущим состоянием", "en": "Conflict with the current state"},
+    412: {
+        "ru": "Данные изменились с момента загрузки",
+        "en": "Changed since it was read",
+    },
     422: {"ru": "Ошибка в данных", "en": "Invalid data"},
+    428: {"ru": "Нужна версия изменяемых данных", "en": "Precondition required"},
     429: {"ru": "Слишком много запросов", "en": "Too many requests"},
     500: {"ru": "Внутренняя ошибка", "en": "Internal error"},
     501: {"ru": "Не поддерживается", "en": "Not implemented"},
@@ -105,20 +111,35 @@ def problem(
     )
 
 
-def http_status_for(code: grpc.StatusCode) -> int:
-    """The HTTP status a gRPC status code becomes."""
+# A stale version names this field (the journal's expected_version); over HTTP the version
+# travels in If-Match, so the conflict is a failed precondition of the request (412).
+_VERSION_FIELDS = {"expected_version": "If-Match"}
+
+
+class PreconditionRequired(DomainError):
+    """A write that must say which version it changes and did not (428)."""
+
+
+def http_status_for(code: grpc.StatusCode, fields: Iterable[str] = ()) -> int:
+    """The HTTP status a gRPC status code (and the fields it names) becomes."""
+    if code == grpc.StatusCode.ABORTED and any(f in _VERSION_FIELDS for f in fields):
+        return 412
     return _HTTP_FOR_GRPC.get(code, 500)
 
 
 async def on_rpc_error(request: Request, exc: Exception) -> JSONResponse:
     """A failed call to a service, as problem+json."""
     assert isinstance(exc, grpc.aio.AioRpcError)
-    status = http_status_for(exc.code())
+    violations = field_violations(exc)
+    status = http_status_for(exc.code(), [v.field for v in violations])
     if status >= 500:
         # Service internals stay in the logs; the client gets the request id to quote.
         log.error("service call failed", extra={"code": exc.code().name, "details": exc.details()})
         return problem(request, status)
-    errors = [FieldError(field=v.field, detail=v.description) for v in field_violations(exc)]
+    errors = [
+        FieldError(field=_VERSION_FIELDS.get(v.field, v.field), detail=v.description)
+        for v in violations
+    ]
     return problem(request, status, exc.details() or "", errors)
 
 
@@ -164,7 +185,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     """A rule the gateway itself enforces (e.g. a missing token), as problem+json."""
     assert isinstance(exc, DomainError)
-    status = http_status_for(status_code_for(exc))
+    status = 428 if isinstance(exc, PreconditionRequired) else http_status_for(status_code_for(exc))
     response = problem(
         request,
         status,
