@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -130,6 +131,18 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         return await self._verifier.verify(token)
 
 
+def settle_garbage_collector() -> None:
+    """Move what start-up made (modules, stubs, descriptors: a few hundred thousand objects
+    that live as long as the process) out of the collector's sight.
+
+    A full collection walks every tracked object; with the start-up objects among them, one
+    took tens of milliseconds in the middle of a request and set the 99th percentile of the
+    journal grid. Frozen objects are never walked again.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class GrpcServer:
     """A grpc.aio server with health and reflection, stopped gracefully on SIGTERM/SIGINT."""
 
@@ -181,6 +194,7 @@ class GrpcServer:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await self.start()
+        settle_garbage_collector()
         log.info("grpc server serving", extra={"port": self.port, "services": self._names})
         await stop.wait()
         log.info("grpc server stopping")
