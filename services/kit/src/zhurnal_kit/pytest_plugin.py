@@ -32,6 +32,9 @@ from zhurnal_kit.testing import KeycloakAdmin
 ROOT = Path(__file__).resolve().parents[4]
 LOCAL = ROOT / "deploy" / "local"
 
+# The browser fixtures (`browser`, `page`, `screenshots`): headless Debian Chromium (ADR 16).
+pytest_plugins = ["zhurnal_kit.pytest_browser"]
+
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
