@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import make_asgi_app
 
-from zhurnal_gateway.api import health, institutions, journal, problems
+from zhurnal_gateway.api import groups, health, institutions, journal, people, problems
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.sessions import SESSION_COOKIE, SessionManager
 from zhurnal_gateway.web import routes as web
@@ -52,6 +52,8 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
     app.include_router(health.router)
     app.include_router(institutions.router)
     app.include_router(journal.router)
+    app.include_router(people.router)
+    app.include_router(groups.router)
     app.include_router(web.router)
     app.add_exception_handler(grpc.aio.AioRpcError, problems.on_rpc_error)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)

@@ -1,0 +1,151 @@
+"""Every REST route of the API as every role of one institution, against that institution's
+resources and another's: nothing of the other institution is ever returned, no route answers
+5xx, and the answers at home are the ones each role's work calls for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from e2e.journal_world import ClassJournal, class_journal
+from e2e.world import Member
+
+from zhurnal_kit.pytest_plugin import Person, Stack
+from zhurnal_kit.testing import KeycloakAdmin
+
+pytestmark = pytest.mark.infra
+
+ROLES = ("deputy", "teacher", "colleague", "student", "guardian")
+
+
+@dataclass
+class Worlds:
+    home: ClassJournal
+    other: ClassJournal
+
+
+@pytest.fixture(scope="module")
+async def worlds(stack: Stack, district_admin: Person, keycloak: KeycloakAdmin) -> Worlds:
+    return Worlds(
+        await class_journal(stack, district_admin, keycloak),
+        await class_journal(stack, district_admin, keycloak),
+    )
+
+
+def member(world: ClassJournal, role: str) -> Member:
+    return {
+        "deputy": world.deputy,
+        "teacher": world.teacher,
+        "colleague": world.colleague,
+        "student": world.students[0],
+        "guardian": world.guardian,
+    }[role]
+
+
+def reads(world: ClassJournal) -> dict[str, str]:
+    """Every read route of the API, by name, on ``world``'s resources."""
+    days = f"from={world.earlier.date.iso}&to={world.ahead.date.iso}"
+    return {
+        "lesson": f"/api/v1/lessons/{world.yesterday.id}",
+        "grid": f"/api/v1/groups/{world.group.id}/grid?period_id={world.second.id}",
+        "diary": f"/api/v1/students/{world.students[0].person_id}/diary?{days}",
+        "overdue": f"/api/v1/institutions/{world.institution_id}/overdue-lessons",
+        "people": f"/api/v1/institutions/{world.institution_id}/people",
+        "person": f"/api/v1/people/{world.teacher.person_id}",
+        "groups": f"/api/v1/study-years/{world.year.id}/groups",
+        "roster": f"/api/v1/groups/{world.group.id}/roster",
+        "institution": f"/api/v1/institutions/{world.institution_id}",
+    }
+
+
+def secrets_of(world: ClassJournal) -> set[str]:
+    """Ids whose appearance in an answer would leak ``world``'s data."""
+    return {
+        world.yesterday.id,
+        world.earlier.id,
+        world.group.id,
+        world.teacher.person_id,
+        world.colleague.person_id,
+        world.deputy.person_id,
+        *(s.person_id for s in world.students),
+    }
+
+
+# What each role may read at home (docs/authorization.md; the rest is refused): the deputy
+# everything; a teacher the journal of their own lessons (the institution's overdue list only
+# filtered to themselves), the institution's people and groups; a colleague the people and
+# groups but not another teacher's journal; a student and a guardian only the student's diary.
+ALLOWED_AT_HOME = {
+    "deputy": {"lesson", "grid", "diary", "overdue", "people", "person", "groups", "roster"},
+    "teacher": {"lesson", "grid", "diary", "people", "person", "groups", "roster"},
+    "colleague": {"people", "person", "groups", "roster"},
+    "student": {"diary"},
+    "guardian": {"diary"},
+}
+
+
+async def test_no_role_reads_or_writes_anything_of_another_institution(
+    stack: Stack, worlds: Worlds
+) -> None:
+    leaks, server_errors, home = [], [], {}
+    foreign = secrets_of(worlds.other)
+    for role in ROLES:
+        person = member(worlds.home, role)
+        async with httpx.AsyncClient(
+            base_url=stack.gateway_url,
+            headers={"Authorization": f"Bearer {person.token()}"},
+            timeout=30.0,
+        ) as http:
+            for name, url in reads(worlds.other).items():
+                response = await http.get(url)
+                if response.status_code >= 500:
+                    server_errors.append((role, "other", name, response.status_code))
+                if response.status_code == 200 and foreign & set(_ids(response)):
+                    leaks.append((role, name, response.text[:200]))
+            write = await http.put(
+                f"/api/v1/lessons/{worlds.other.ahead.id}/entries",
+                json={"record": {"topic": "Чужой урок"}},
+                headers={"If-Match": '"0"'},
+            )
+            assert write.status_code in (403, 404), (role, write.status_code, write.text)
+            for name, url in reads(worlds.home).items():
+                response = await http.get(url)
+                if response.status_code >= 500:
+                    server_errors.append((role, "home", name, response.status_code))
+                home[(role, name)] = response.status_code
+    assert not server_errors, server_errors
+    assert not leaks, leaks
+    for role, allowed in ALLOWED_AT_HOME.items():
+        for name in reads(worlds.home):
+            if name in allowed:
+                assert home[(role, name)] == 200, (role, name, home[(role, name)])
+            elif name != "institution":
+                assert home[(role, name)] in (403, 404), (role, name, home[(role, name)])
+    # The other institution's lesson was not written.
+    async with httpx.AsyncClient(
+        base_url=stack.gateway_url,
+        headers={"Authorization": f"Bearer {worlds.other.teacher.token()}"},
+        timeout=30.0,
+    ) as owner:
+        lesson = await owner.get(f"/api/v1/lessons/{worlds.other.ahead.id}")
+    assert lesson.status_code == 200 and lesson.json()["record"] is None
+
+
+def _ids(response: httpx.Response) -> list[str]:
+    """Every string value of a JSON answer (ids among them)."""
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                found.append(str(key))
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(response.json())
+    return found
