@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.curriculum.v1 import groups_pb2 as pb
 from zhurnal.curriculum.v1.groups_pb2_grpc import GroupServiceStub
+from zhurnal_gateway.api.convert import day
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import error_responses
 
@@ -48,10 +49,6 @@ class Roster(BaseModel):
     student_ids: list[str]
 
 
-def _day(value: calendar_pb2.Day) -> date | None:
-    return date.fromisoformat(value.iso) if value.iso else None
-
-
 def _groups(gateway: GatewayDep) -> GroupServiceStub:
     return GroupServiceStub(gateway.channels["curriculum"])
 
@@ -73,8 +70,8 @@ async def list_groups(study_year_id: Id, gateway: GatewayDep, caller: CurrentCal
                 name=g.name,
                 kind=_KIND_OF.get(g.kind, "class"),
                 years_of_study=list(g.years_of_study),
-                starts=_day(g.starts),
-                ends=_day(g.ends),
+                starts=day(g.starts),
+                ends=day(g.ends),
             )
             for g in reply.groups
         ]
@@ -93,8 +90,8 @@ async def get_roster(
     on: Annotated[date | None, Query(description="The day (today when omitted)")] = None,
 ) -> Roster:
     """The students enrolled in the group on a day."""
-    day = on or date.today()
+    when = on or date.today()
     reply = await _groups(gateway).GetRoster(
-        pb.GetRosterRequest(group_id=group_id, on=calendar_pb2.Day(iso=day.isoformat()))
+        pb.GetRosterRequest(group_id=group_id, on=calendar_pb2.Day(iso=when.isoformat()))
     )
-    return Roster(group_id=group_id, on=day, student_ids=list(reply.student_ids))
+    return Roster(group_id=group_id, on=when, student_ids=list(reply.student_ids))

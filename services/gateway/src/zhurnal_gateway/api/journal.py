@@ -11,16 +11,16 @@ by the journal service with identity's policy; the gateway only forwards the cal
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2, timetable_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal.journal.v1.journal_pb2_grpc import JournalServiceStub
+from zhurnal_gateway.api.convert import day, moment
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import PreconditionRequired, error_responses
 from zhurnal_kit.errors import FieldViolation, invalid
@@ -279,10 +279,6 @@ class OverduePage(BaseModel):
 # ------------------------------------------------------------------ conversions
 
 
-def _day(value: calendar_pb2.Day) -> date | None:
-    return date.fromisoformat(value.iso) if value.iso else None
-
-
 def _info(item: pb.LessonInfo) -> LessonInfo:
     return LessonInfo(
         id=item.id,
@@ -296,16 +292,12 @@ def _info(item: pb.LessonInfo) -> LessonInfo:
         duration=item.duration,
         status=_LESSON_STATUS_OF.get(item.status, "scheduled"),
         period_id=item.period_id,
-        due_at=_utc(item.due_at) if item.HasField("due_at") else None,
+        due_at=moment(item, "due_at"),
         overdue=item.overdue,
         read_only=item.read_only,
         read_only_reason=item.read_only_reason,
         substitute_ids=list(item.substitute_ids),
     )
-
-
-def _utc(value: Timestamp) -> datetime:
-    return value.ToDatetime(tzinfo=UTC)
 
 
 def _mark(item: pb.Mark) -> Mark:
@@ -318,7 +310,7 @@ def _mark(item: pb.Mark) -> Mark:
         weight=item.weight,
         comment=item.comment,
         entered_by=item.entered_by,
-        entered_at=_utc(item.entered_at) if item.HasField("entered_at") else None,
+        entered_at=moment(item, "entered_at"),
     )
 
 
@@ -349,7 +341,7 @@ def _lesson(item: pb.LessonEntries) -> Lesson:
         version=item.version,
         responsible_teacher_id=item.responsible_teacher_id,
         entered_by=item.entered_by,
-        recorded_at=_utc(item.recorded_at) if item.HasField("recorded_at") else None,
+        recorded_at=moment(item, "recorded_at"),
         roster=list(item.roster),
         planned_topic=item.planned_topic,
     )
@@ -364,7 +356,7 @@ def _final(item: pb.FinalMark) -> FinalMark:
         period_id=item.period_id,
         value=item.value,
         set_by=item.set_by,
-        set_at=_utc(item.set_at) if item.HasField("set_at") else None,
+        set_at=moment(item, "set_at"),
     )
 
 
@@ -509,11 +501,11 @@ async def get_grid(
         period=Period(
             id=grid.period.id,
             name=grid.period.name,
-            starts=_day(grid.period.starts),
-            ends=_day(grid.period.ends),
+            starts=day(grid.period.starts),
+            ends=day(grid.period.ends),
         ),
         students=[
-            GridStudent(student_id=s.student_id, joined=_day(s.joined), left=_day(s.left))
+            GridStudent(student_id=s.student_id, joined=day(s.joined), left=day(s.left))
             for s in grid.students
         ],
         lessons=[
