@@ -4,7 +4,8 @@ import grpc
 import pytest
 from starlette.requests import Request
 
-from zhurnal_gateway.api.problems import http_status_for, language
+from zhurnal_gateway.api.problems import http_status_for
+from zhurnal_gateway.i18n import language
 
 
 @pytest.mark.parametrize(
@@ -42,3 +43,9 @@ def request_with(accept_language: str) -> Request:
 )
 def test_russian_unless_english_is_preferred(header: str, expected: str) -> None:
     assert language(request_with(header)) == expected
+
+
+def test_a_stale_version_is_a_failed_precondition_of_the_request() -> None:
+    # The journal's ABORTED on expected_version: over HTTP the version rode in If-Match.
+    assert http_status_for(grpc.StatusCode.ABORTED, ["expected_version"]) == 412
+    assert http_status_for(grpc.StatusCode.ABORTED, ["other"]) == 409

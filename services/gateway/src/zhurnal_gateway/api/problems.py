@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from zhurnal_gateway.i18n import gettext, language
 from zhurnal_kit.errors import DomainError
 from zhurnal_kit.grpc_errors import field_violations, status_code_for
 from zhurnal_kit.logging import request_id_var
@@ -35,24 +36,22 @@ _HTTP_FOR_GRPC: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.UNIMPLEMENTED: 501,
 }
 
-# Titles a person may read, by language. Issue 6 moves them to gettext catalogues with the UI.
-_TITLES: dict[int, dict[str, str]] = {
-    400: {"ru": "Некорректный запрос", "en": "Malformed request"},
-    401: {"ru": "Требуется вход в систему", "en": "Authentication required"},
-    403: {"ru": "Доступ запрещён", "en": "Forbidden"},
-    404: {"ru": "Не найдено", "en": "Not found"},
-    409: {"ru": "Конфликт с текущим состоянием", "en": "Conflict with the current state"},
-    412: {
-        "ru": "Данные изменились с момента загрузки",
-        "en": "Changed since it was read",
-    },
-    422: {"ru": "Ошибка в данных", "en": "Invalid data"},
-    428: {"ru": "Нужна версия изменяемых данных", "en": "Precondition required"},
-    429: {"ru": "Слишком много запросов", "en": "Too many requests"},
-    500: {"ru": "Внутренняя ошибка", "en": "Internal error"},
-    501: {"ru": "Не поддерживается", "en": "Not implemented"},
-    503: {"ru": "Сервис временно недоступен", "en": "Service temporarily unavailable"},
-    504: {"ru": "Сервис не ответил вовремя", "en": "Service did not answer in time"},
+# The title of each status a person may read, in English; translated in the gettext
+# catalogues (zhurnal_gateway/locale, see i18n.py).
+_TITLES: dict[int, str] = {
+    400: "Malformed request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict with the current state",
+    412: "Changed since it was read",
+    422: "Invalid data",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal error",
+    501: "Not implemented",
+    503: "Service temporarily unavailable",
+    504: "Service did not answer in time",
 }
 
 
@@ -75,24 +74,12 @@ class Problem(BaseModel):
     request_id: str = ""
 
 
-def language(request: Request) -> str:
-    """'en' when the client prefers English, otherwise Russian (the default)."""
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("ru"):
-            return "ru"
-    return "ru"
-
-
 def problem(
     request: Request, status: int, detail: str = "", errors: list[FieldError] | None = None
 ) -> JSONResponse:
     """A problem+json response in the client's language."""
-    titles = _TITLES.get(status, _TITLES[500])
     body = Problem(
-        title=titles[language(request)],
+        title=gettext(language(request), _TITLES.get(status, _TITLES[500])),
         status=status,
         detail=detail,
         instance=request.url.path,
@@ -175,7 +162,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         s: {
             "model": Problem,
-            "description": _TITLES[s]["en"],
+            "description": _TITLES[s],
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for s in statuses

@@ -1,0 +1,16 @@
+"""The gettext catalogues: every text a person reads has its Russian translation."""
+
+from zhurnal_gateway.api.problems import _TITLES
+from zhurnal_gateway.i18n import catalogue, gettext
+
+
+def test_every_problem_title_is_translated_into_russian() -> None:
+    missing = [title for title in _TITLES.values() if title not in catalogue("ru")]
+    assert not missing, missing
+
+
+def test_english_is_the_text_itself_and_russian_its_translation() -> None:
+    assert gettext("en", "Forbidden") == "Forbidden"
+    assert gettext("ru", "Forbidden") == "Доступ запрещён"
+    # A text without a translation stays readable rather than failing.
+    assert gettext("ru", "A text nobody translated") == "A text nobody translated"
