@@ -35,11 +35,13 @@ async def load(
     base_url: str,
     *,
     headers: dict[str, str] | None = None,
+    concurrency: int = CONCURRENCY,
 ) -> dict[str, float]:
-    """Run ``request`` from CONCURRENCY workers for DURATION_S; rate and latency percentiles."""
+    """Run ``request`` from ``concurrency`` workers for DURATION_S; rate and latency
+    percentiles."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=30
     ) as http:
@@ -54,7 +56,7 @@ async def load(
                 errors += reply.status_code >= 400
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     cuts = quantiles(latencies, n=100)
     return {
