@@ -8,7 +8,10 @@ import grpc
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from zhurnal.curriculum.v1.groups_pb2_grpc import GroupServiceStub
 from zhurnal.identity.v1.identity_pb2_grpc import IdentityServiceStub
+from zhurnal.identity.v1.people_pb2_grpc import PeopleServiceStub
+from zhurnal.journal.v1.journal_pb2_grpc import JournalServiceStub
 from zhurnal_gateway.adapters.oidc import OidcClient, OidcTokenVerifier
 from zhurnal_gateway.adapters.session_store import SessionStore
 from zhurnal_gateway.config import GatewaySettings
@@ -24,6 +27,9 @@ class Gateway:
     settings: GatewaySettings
     channels: dict[str, grpc.aio.Channel]
     identity: IdentityServiceStub
+    people: PeopleServiceStub
+    groups: GroupServiceStub
+    journal: JournalServiceStub
     verifier: OidcTokenVerifier
     http: httpx.AsyncClient
     engine: AsyncEngine
@@ -60,6 +66,9 @@ def bootstrap(settings: GatewaySettings | None = None) -> Gateway:
         settings=settings,
         channels=channels,
         identity=IdentityServiceStub(channels["identity"]),
+        people=PeopleServiceStub(channels["identity"]),
+        groups=GroupServiceStub(channels["curriculum"]),
+        journal=JournalServiceStub(channels["journal"]),
         verifier=verifier,
         http=httpx.AsyncClient(timeout=settings.ready_timeout_s),
         engine=engine,

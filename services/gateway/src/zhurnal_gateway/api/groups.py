@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.curriculum.v1 import groups_pb2 as pb
-from zhurnal.curriculum.v1.groups_pb2_grpc import GroupServiceStub
 from zhurnal_gateway.api.convert import day
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import error_responses
@@ -49,10 +48,6 @@ class Roster(BaseModel):
     student_ids: list[str]
 
 
-def _groups(gateway: GatewayDep) -> GroupServiceStub:
-    return GroupServiceStub(gateway.channels["curriculum"])
-
-
 @router.get(
     "/study-years/{study_year_id}/groups",
     operation_id="list_groups",
@@ -60,7 +55,7 @@ def _groups(gateway: GatewayDep) -> GroupServiceStub:
 )
 async def list_groups(study_year_id: Id, gateway: GatewayDep, caller: CurrentCaller) -> GroupList:
     """The groups of a study year."""
-    reply = await _groups(gateway).ListGroups(pb.ListGroupsRequest(study_year_id=study_year_id))
+    reply = await gateway.groups.ListGroups(pb.ListGroupsRequest(study_year_id=study_year_id))
     return GroupList(
         items=[
             Group(
@@ -91,7 +86,7 @@ async def get_roster(
 ) -> Roster:
     """The students enrolled in the group on a day."""
     when = on or date.today()
-    reply = await _groups(gateway).GetRoster(
+    reply = await gateway.groups.GetRoster(
         pb.GetRosterRequest(group_id=group_id, on=calendar_pb2.Day(iso=when.isoformat()))
     )
     return Roster(group_id=group_id, on=when, student_ids=list(reply.student_ids))

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2, timetable_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
-from zhurnal.journal.v1.journal_pb2_grpc import JournalServiceStub
 from zhurnal_gateway.api.convert import day, moment
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import PreconditionRequired, error_responses
@@ -388,10 +387,6 @@ def _client(request: Request) -> str:
     return f"api {address} {agent}".strip()
 
 
-def _journal(gateway: GatewayDep) -> JournalServiceStub:
-    return JournalServiceStub(gateway.channels["journal"])
-
-
 # ------------------------------------------------------------------ routes
 
 
@@ -404,7 +399,7 @@ async def get_lesson(
     lesson_id: Id, gateway: GatewayDep, caller: CurrentCaller, response: Response
 ) -> Lesson:
     """A lesson with its record, attendance and marks; its ETag is the lesson's version."""
-    reply = await _journal(gateway).GetLesson(pb.GetLessonRequest(lesson_id=lesson_id))
+    reply = await gateway.journal.GetLesson(pb.GetLessonRequest(lesson_id=lesson_id))
     response.headers["ETag"] = etag(reply.lesson.version)
     return _lesson(reply.lesson)
 
@@ -468,7 +463,7 @@ async def save_lesson(
                 ]
             )
         )
-    reply = await _journal(gateway).SaveLesson(
+    reply = await gateway.journal.SaveLesson(
         request_message, metadata=(("x-zhurnal-client", _client(request)),)
     )
     response.headers["ETag"] = etag(reply.lesson.version)
@@ -492,7 +487,7 @@ async def get_grid(
     subject_id: Annotated[str, Query(max_length=36)] = "",
 ) -> Grid:
     """The journal grid of a group for a study period (of one subject when given)."""
-    reply = await _journal(gateway).GetGrid(
+    reply = await gateway.journal.GetGrid(
         pb.GetGridRequest(group_id=group_id, period_id=period_id, subject_id=subject_id)
     )
     grid = reply.grid
@@ -548,7 +543,7 @@ async def get_diary(
 ) -> Diary:
     """A student's lessons with topics, homework, their attendance and marks, and their final
     marks (the student, their guardians, their teachers and the institution's management)."""
-    reply = await _journal(gateway).GetDiary(
+    reply = await gateway.journal.GetDiary(
         pb.GetDiaryRequest(
             student_id=student_id,
             from_date=calendar_pb2.Day(iso=from_date.isoformat()),
@@ -590,7 +585,7 @@ async def list_overdue_lessons(
 ) -> OverduePage:
     """Lessons past their deadline without a topic (R-3.2, R-3.4), oldest first: a teacher's
     own, or (for the deputy) anyone's, by teacher or group."""
-    reply = await _journal(gateway).ListOverdue(
+    reply = await gateway.journal.ListOverdue(
         pb.ListOverdueRequest(
             institution_id=institution_id,
             teacher_id=teacher_id,

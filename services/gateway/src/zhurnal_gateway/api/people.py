@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from zhurnal.identity.v1 import people_pb2 as pb
-from zhurnal.identity.v1.people_pb2_grpc import PeopleServiceStub
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import error_responses
 
@@ -96,10 +95,6 @@ def _person(item: pb.Person) -> Person:
     )
 
 
-def _people(gateway: GatewayDep) -> PeopleServiceStub:
-    return PeopleServiceStub(gateway.channels["identity"])
-
-
 @router.get(
     "/institutions/{institution_id}/people",
     operation_id="list_people",
@@ -114,7 +109,7 @@ async def list_people(
     page_token: Annotated[str, Query(max_length=200)] = "",
 ) -> PersonPage:
     """The institution's staff, students or guardians (all of them without ``kind``)."""
-    reply = await _people(gateway).ListPeople(
+    reply = await gateway.people.ListPeople(
         pb.ListPeopleRequest(
             institution_id=institution_id,
             kind=_KIND[kind] if kind else pb.PERSON_KIND_UNSPECIFIED,
@@ -145,7 +140,7 @@ async def get_person(
     ] = "",
 ) -> Person:
     """One person; with ``purpose``, their personal data too (when the role may read it)."""
-    reply = await _people(gateway).GetPerson(
+    reply = await gateway.people.GetPerson(
         pb.GetPersonRequest(id=person_id, with_personal_data=bool(purpose), purpose=purpose)
     )
     return _person(reply.person)

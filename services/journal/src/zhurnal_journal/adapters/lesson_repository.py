@@ -350,15 +350,6 @@ class LessonRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def scheduled(self, lesson_id: str) -> ScheduledLesson | None:
-        """The lesson's schedule (no entries, no lock)."""
-        row = (
-            (await self.session.execute(select(*_SCHEDULE).where(lesson.c.id == lesson_id)))
-            .mappings()
-            .first()
-        )
-        return scheduled_from_row(row) if row else None
-
     async def state(self, lesson_id: str) -> LessonState | None:
         """The lesson with all its entries (no lock: for reading)."""
         row = await _LESSON.fetchrow(self.session, lesson_id=lesson_id)

@@ -61,7 +61,9 @@ async def monitor_round(
     )
 
 
-async def every(interval_s: float, stop: asyncio.Event, round_: Callable[[], Awaitable[object]]):
+async def every(
+    interval_s: float, stop: asyncio.Event, round_: Callable[[], Awaitable[object]]
+) -> None:
     """Run ``round_`` every ``interval_s`` until ``stop`` is set."""
     while not stop.is_set():
         await round_()

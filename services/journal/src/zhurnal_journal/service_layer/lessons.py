@@ -87,16 +87,23 @@ def _local_today(now: datetime, time_zone: str) -> date:
 
 
 async def _view(
-    uow: JournalUnitOfWork, state: LessonState, now: datetime, substitutes: list[str]
+    uow: JournalUnitOfWork,
+    state: LessonState,
+    now: datetime,
+    substitutes: list[str],
+    roster: frozenset[str] | None = None,
 ) -> LessonView:
+    """The lesson as a reader sees it; ``roster`` when the caller has read it already."""
     lesson = state.lesson
     period = await uow.lessons.period_of(lesson.study_year_id, lesson.date)
+    if roster is None:
+        roster = await uow.lessons.roster(lesson.group_id, lesson.date)
     return LessonView(
         state=state,
         period=period,
         read_only_reason=read_only_reason(lesson, period, now),
         substitute_ids=substitutes,
-        roster=await uow.lessons.roster(lesson.group_id, lesson.date),
+        roster=roster,
         overdue=overdue(lesson, state.record is not None, now),
     )
 
@@ -257,15 +264,7 @@ async def save_lesson(
             substitute_ids=found.substitute_ids,
             settings=settings,
         )
-        period = await uow.lessons.period_of(scheduled.study_year_id, scheduled.date)
-        view = LessonView(
-            state=state,
-            period=period,
-            read_only_reason=read_only_reason(scheduled, period, now),
-            substitute_ids=found.substitute_ids,
-            roster=found.roster,
-            overdue=overdue(scheduled, state.record is not None, now),
-        )
+        view = await _view(uow, state, now, found.substitute_ids, found.roster)
         # After the lock: a concurrent twin of this request has committed by now.
         if earlier := await recall(uow.session, operation, command.idempotency_key):
             stored = json.loads(earlier)
