@@ -46,7 +46,7 @@ async def test_teacher_signs_in_on_keycloak_and_out_again(
     await page.get_by_role("button", name="Вход").click()
 
     await expect(page).to_have_url(start)
-    await expect(page.get_by_text("Вы вошли как Анна Ёлкина-Щукина.")).to_be_visible()
+    await expect(page.get_by_text("Вы вошли как Ёлкина-Щукина Анна Сергеевна.")).to_be_visible()
     await page.screenshot(path=screenshots / "2-signed-in.png")
 
     await page.get_by_role("button", name="Выйти").click()

@@ -348,10 +348,14 @@ async def test_state_changing_session_requests_need_the_csrf_token(
         created = await http.post(
             "/api/v1/institutions", json=body, headers={"X-CSRF-Token": token}
         )
-    for refused in (missing, wrong, logout):
+    for refused in (missing, wrong):
         assert refused.status_code == 403, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert "CSRF" in refused.json()["detail"]
+    # The logout form is a page: its refusal is a page in the person's language.
+    assert logout.status_code == 403, logout.text
+    assert logout.headers["content-type"].startswith("text/html")
+    assert "У вас нет права видеть или изменять это." in logout.text
     assert still.status_code == 200  # the refused logout did not end the session
     assert created.status_code == 201, created.text
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
 from zhurnal_gateway.api import groups, health, institutions, journal, people, problems
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.sessions import SESSION_COOKIE, SessionManager
-from zhurnal_gateway.web import routes as web
+from zhurnal_gateway.web import PAGE_MODULES
+from zhurnal_gateway.web import errors as page_errors
+from zhurnal_gateway.web.render import STATIC
+from zhurnal_gateway.web.viewer import SignInRequired
 from zhurnal_kit.errors import DomainError
 from zhurnal_kit.logging import new_request_id, request_id_var
 from zhurnal_kit.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -54,12 +59,22 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
     app.include_router(journal.router)
     app.include_router(people.router)
     app.include_router(groups.router)
-    app.include_router(web.router)
-    app.add_exception_handler(grpc.aio.AioRpcError, problems.on_rpc_error)
+    for module in PAGE_MODULES:
+        app.include_router(module.router)
+    app.state.menu = [item for module in PAGE_MODULES for item in module.MENU]
+    app.add_exception_handler(SignInRequired, page_errors.on_sign_in_required)
+    app.add_exception_handler(
+        grpc.aio.AioRpcError, _pages_or_api(page_errors.on_rpc_error, problems.on_rpc_error)
+    )
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
-    app.add_exception_handler(DomainError, problems.on_domain_error)
-    app.add_exception_handler(Exception, problems.on_unexpected)
+    app.add_exception_handler(
+        DomainError, _pages_or_api(page_errors.on_domain_error, problems.on_domain_error)
+    )
+    app.add_exception_handler(
+        Exception, _pages_or_api(page_errors.on_unexpected, problems.on_unexpected)
+    )
     app.mount("/metrics", make_asgi_app())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.middleware("http")
     async def request_context(
@@ -78,6 +93,20 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
         return response
 
     return app
+
+
+def _pages_or_api(
+    on_page: Callable[[Request, Any], Response],
+    on_api: Callable[[Request, Exception], Awaitable[Response]],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """One error handler: an HTML page for the web UI, problem+json for everything else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if page_errors.is_page(request):
+            return on_page(request, exc)
+        return await on_api(request, exc)
+
+    return handle
 
 
 def _clear_ended_session_cookie(request: Request, response: Response) -> None:

@@ -8,10 +8,19 @@ import grpc
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from zhurnal.curriculum.v1.calendar_pb2_grpc import CalendarServiceStub
 from zhurnal.curriculum.v1.groups_pb2_grpc import GroupServiceStub
+from zhurnal.curriculum.v1.opening_pb2_grpc import YearOpeningServiceStub
+from zhurnal.curriculum.v1.plans_pb2_grpc import PlanServiceStub
+from zhurnal.curriculum.v1.timetable_pb2_grpc import TimetableServiceStub
+from zhurnal.identity.v1.access_pb2_grpc import AccessServiceStub
 from zhurnal.identity.v1.identity_pb2_grpc import IdentityServiceStub
 from zhurnal.identity.v1.people_pb2_grpc import PeopleServiceStub
-from zhurnal.journal.v1.journal_pb2_grpc import JournalServiceStub
+from zhurnal.journal.v1.journal_pb2_grpc import (
+    JournalServiceStub,
+    MarkingServiceStub,
+    PeriodLockServiceStub,
+)
 from zhurnal_gateway.adapters.oidc import OidcClient, OidcTokenVerifier
 from zhurnal_gateway.adapters.session_store import SessionStore
 from zhurnal_gateway.config import GatewaySettings
@@ -28,8 +37,15 @@ class Gateway:
     channels: dict[str, grpc.aio.Channel]
     identity: IdentityServiceStub
     people: PeopleServiceStub
+    access: AccessServiceStub
     groups: GroupServiceStub
+    calendar: CalendarServiceStub
+    timetable: TimetableServiceStub
+    plans: PlanServiceStub
+    opening: YearOpeningServiceStub
     journal: JournalServiceStub
+    marking: MarkingServiceStub
+    period_locks: PeriodLockServiceStub
     verifier: OidcTokenVerifier
     http: httpx.AsyncClient
     engine: AsyncEngine
@@ -67,8 +83,15 @@ def bootstrap(settings: GatewaySettings | None = None) -> Gateway:
         channels=channels,
         identity=IdentityServiceStub(channels["identity"]),
         people=PeopleServiceStub(channels["identity"]),
+        access=AccessServiceStub(channels["identity"]),
         groups=GroupServiceStub(channels["curriculum"]),
+        calendar=CalendarServiceStub(channels["curriculum"]),
+        timetable=TimetableServiceStub(channels["curriculum"]),
+        plans=PlanServiceStub(channels["curriculum"]),
+        opening=YearOpeningServiceStub(channels["curriculum"]),
         journal=JournalServiceStub(channels["journal"]),
+        marking=MarkingServiceStub(channels["journal"]),
+        period_locks=PeriodLockServiceStub(channels["journal"]),
         verifier=verifier,
         http=httpx.AsyncClient(timeout=settings.ready_timeout_s),
         engine=engine,
