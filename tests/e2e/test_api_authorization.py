@@ -56,6 +56,7 @@ def reads(world: ClassJournal) -> dict[str, str]:
         "groups": f"/api/v1/study-years/{world.year.id}/groups",
         "roster": f"/api/v1/groups/{world.group.id}/roster",
         "institution": f"/api/v1/institutions/{world.institution_id}",
+        "timeliness": f"/api/v1/timeliness?institution_id={world.institution_id}&{days}&by=teacher",
     }
 
 
@@ -77,7 +78,17 @@ def secrets_of(world: ClassJournal) -> set[str]:
 # filtered to themselves), the institution's people and groups; a colleague the people and
 # groups but not another teacher's journal; a student and a guardian only the student's diary.
 ALLOWED_AT_HOME = {
-    "deputy": {"lesson", "grid", "diary", "overdue", "people", "person", "groups", "roster"},
+    "deputy": {
+        "lesson",
+        "grid",
+        "diary",
+        "overdue",
+        "people",
+        "person",
+        "groups",
+        "roster",
+        "timeliness",
+    },
     "teacher": {"lesson", "grid", "diary", "people", "person", "groups", "roster"},
     "colleague": {"people", "person", "groups", "roster"},
     "student": {"diary"},

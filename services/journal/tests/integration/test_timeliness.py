@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from zhurnal.common.v1.envelope_pb2 import EventEnvelope
 from zhurnal.journal.v1 import events_pb2
 from zhurnal_journal.adapters.tables import institution, lesson, period_unlock, study_period
-from zhurnal_journal.adapters.timeliness_repository import overdue_query
+from zhurnal_journal.adapters.timeliness_repository import SummaryRow, overdue_query
 from zhurnal_journal.config import JournalSettings
 from zhurnal_journal.service_layer import timeliness
 from zhurnal_kit.db import UnitOfWork, make_engine, make_session_factory
+from zhurnal_kit.errors import InvalidArgument, PermissionDenied
 from zhurnal_kit.events import unpack
 from zhurnal_kit.tables import outbox
 
@@ -89,6 +90,9 @@ class School:
         topic: str | None = None,
         status: int = SCHEDULED,
         due_at: datetime | None = None,
+        teacher_id: str = "",
+        group_id: str = "",
+        recorded_at: datetime | None = None,
     ) -> str:
         # Moscow's end of the lesson's day unless told (21:00 UTC).
         due = due_at or datetime.combine(day, time(21), tzinfo=UTC)
@@ -96,15 +100,16 @@ class School:
             lesson,
             institution_id=self.id,
             study_year_id=self.year_id,
-            group_id=new_id(),
+            group_id=group_id or new_id(),
             subject_id=new_id(),
-            teacher_id=new_id(),
+            teacher_id=teacher_id or new_id(),
             date=day,
             start=time(8, 30),
             duration=45,
             status=status,
             due_at=due,
             topic=topic,
+            recorded_at=recorded_at if recorded_at else (due if topic else None),
         )
 
     async def unlock(self, period_id: str, expires_at: datetime) -> str:
@@ -290,3 +295,87 @@ async def test_an_expired_unlock_is_announced_once_into_the_outbox(
     # The next round finds nothing more to announce.
     assert await timeliness.announce_expired_unlocks(uow(), now + timedelta(seconds=1)) == 0
     assert len(await outbox_events(sessions, all_periods)) == 2
+
+
+class Policy:
+    """A fake of the policy port: allows what it is told and records every question."""
+
+    def __init__(self, allowed: set[tuple[str, str]]) -> None:
+        self.allowed = allowed
+        self.asked: list[tuple[str, str]] = []
+
+    async def require(self, action: str, *, institution_id: str, **_: Any) -> None:
+        self.asked.append((action, institution_id))
+        if (action, institution_id) not in self.allowed:
+            raise PermissionDenied(f"{action} on {institution_id}")
+
+
+async def test_timeliness_summary_counts_per_institution_teacher_and_group(
+    sessions: async_sessionmaker[AsyncSession], uow: Callable[[], UnitOfWork]
+) -> None:
+    a, b = await school(sessions), await school(sessions)
+    await a.period(date(2026, 9, 1), date(2026, 10, 3), closed=True)
+    await a.period(date(2026, 10, 4), date(2026, 12, 31), closed=False)
+    ivanova, petrov, group_7a = new_id(), new_id(), new_id()
+    on_time = datetime(2026, 10, 5, 15, tzinfo=UTC)
+    late = datetime(2026, 10, 6, 9, tzinfo=UTC)
+    await a.lesson(
+        date(2026, 10, 5), topic="Дроби", teacher_id=ivanova, group_id=group_7a, recorded_at=on_time
+    )
+    await a.lesson(date(2026, 10, 5), topic="Проценты", teacher_id=ivanova, recorded_at=late)
+    await a.lesson(date(2026, 10, 5), teacher_id=petrov, group_id=group_7a)  # overdue
+    await a.lesson(date(2026, 10, 6), teacher_id=petrov, group_id=group_7a)  # due tonight
+    await a.lesson(date(2026, 10, 5), status=CANCELLED, teacher_id=petrov)  # never counted
+    await a.lesson(date(2026, 10, 2), teacher_id=petrov)  # locked: due, not overdue
+    await a.lesson(date(2026, 9, 20), teacher_id=petrov)  # before the range
+    await b.lesson(date(2026, 10, 5))
+
+    policy = Policy({("aggregate.read", a.id), ("aggregate.read", b.id), ("journal.read", a.id)})
+    first, last = date(2026, 10, 1), date(2026, 10, 7)
+    rows = await timeliness.summarize(uow(), policy, [a.id, b.id], first, last, "institution", NOW)
+    by_key = {r.key: r for r in rows}
+    assert by_key[a.id] == SummaryRow(
+        a.id, a.id, scheduled=5, due=4, recorded=2, recorded_late=1, overdue=1
+    )
+    assert by_key[b.id] == SummaryRow(b.id, b.id, 1, 1, 0, 0, 1)
+    assert policy.asked == [("aggregate.read", a.id), ("aggregate.read", b.id)]
+
+    teachers = await timeliness.summarize(uow(), policy, [a.id], first, last, "teacher", NOW)
+    assert {
+        r.key: (r.scheduled, r.due, r.recorded, r.recorded_late, r.overdue) for r in teachers
+    } == {ivanova: (2, 2, 2, 1, 0), petrov: (3, 2, 0, 0, 1)}
+    groups = await timeliness.summarize(uow(), policy, [a.id], first, last, "group", NOW)
+    assert {r.key: r.scheduled for r in groups}[group_7a] == 3
+
+    # A deputy of a may not have b's teachers; the district's analyst may not have a's.
+    with pytest.raises(PermissionDenied):
+        await timeliness.summarize(uow(), policy, [b.id], first, last, "teacher", NOW)
+    with pytest.raises(PermissionDenied):
+        await timeliness.summarize(uow(), Policy(set()), [a.id], first, last, "institution", NOW)
+
+
+@pytest.mark.parametrize(
+    ("ids", "first", "last", "by", "field"),
+    [
+        ([], date(2026, 10, 1), date(2026, 10, 7), "institution", "institution_ids"),
+        (["a", "b"], date(2026, 10, 1), date(2026, 10, 7), "teacher", "institution_ids"),
+        (["a"], None, date(2026, 10, 7), "group", "from_date"),
+        (["a"], date(2026, 10, 1), None, "group", "to_date"),
+        (["a"], date(2026, 10, 7), date(2026, 10, 1), "group", "to_date"),
+        (["a"], date(2025, 10, 1), date(2026, 10, 7), "group", "to_date"),
+        (["a"], date(2026, 10, 1), date(2026, 10, 7), "", "by"),
+    ],
+)
+async def test_a_timeliness_summary_names_the_field_it_cannot_take(
+    uow: Callable[[], UnitOfWork],
+    ids: list[str],
+    first: date | None,
+    last: date | None,
+    by: str,
+    field: str,
+) -> None:
+    policy = Policy(set())
+    with pytest.raises(InvalidArgument) as refused:
+        await timeliness.summarize(uow(), policy, ids, first, last, by, NOW)
+    assert [v.field for v in refused.value.violations] == [field]
+    assert policy.asked == []  # refused before anyone is asked

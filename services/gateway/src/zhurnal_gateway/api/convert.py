@@ -14,6 +14,11 @@ def day(value: calendar_pb2.Day) -> date | None:
     return date.fromisoformat(value.iso) if value.iso else None
 
 
+def to_day(value: date) -> calendar_pb2.Day:
+    """A date as a curriculum day."""
+    return calendar_pb2.Day(iso=value.isoformat())
+
+
 def moment(message: Message, field: str) -> datetime | None:
     """A timestamp field of ``message`` in UTC (None when unset)."""
     if not message.HasField(field):

@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.curriculum.v1 import groups_pb2 as pb
-from zhurnal_gateway.api.convert import day
+from zhurnal_gateway.api.convert import day, to_day
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import error_responses
 
@@ -86,7 +85,5 @@ async def get_roster(
 ) -> Roster:
     """The students enrolled in the group on a day."""
     when = on or date.today()
-    reply = await gateway.groups.GetRoster(
-        pb.GetRosterRequest(group_id=group_id, on=calendar_pb2.Day(iso=when.isoformat()))
-    )
+    reply = await gateway.groups.GetRoster(pb.GetRosterRequest(group_id=group_id, on=to_day(when)))
     return Roster(group_id=group_id, on=when, student_ids=list(reply.student_ids))

@@ -17,11 +17,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2, timetable_pb2
+from zhurnal.curriculum.v1 import plans_pb2, timetable_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
-from zhurnal_gateway.api.convert import day, moment
+from zhurnal_gateway.api.convert import day, moment, to_day
 from zhurnal_gateway.api.deps import CurrentCaller, GatewayDep
 from zhurnal_gateway.api.problems import PreconditionRequired, error_responses
+from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_kit.errors import FieldViolation, invalid
 
 router = APIRouter(prefix="/api/v1", tags=["journal"])
@@ -546,8 +547,8 @@ async def get_diary(
     reply = await gateway.journal.GetDiary(
         pb.GetDiaryRequest(
             student_id=student_id,
-            from_date=calendar_pb2.Day(iso=from_date.isoformat()),
-            to_date=calendar_pb2.Day(iso=to_date.isoformat()),
+            from_date=to_day(from_date),
+            to_date=to_day(to_date),
         )
     )
     diary = reply.diary
@@ -603,3 +604,69 @@ async def list_overdue_lessons(
         by_teacher=dict(reply.by_teacher),
         by_group=dict(reply.by_group),
     )
+
+
+class TimelinessRow(BaseModel):
+    """Lessons of the range counted for one institution, teacher or group (``key``);
+    cancelled lessons are left out."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    institution_id: str
+    scheduled: int
+    due: int = Field(description="Past their deadline now")
+    recorded: int = Field(description="With a topic saved")
+    recorded_late: int = Field(description="Topic first saved after the deadline")
+    overdue: int = Field(description="Past the deadline with no topic, period not locked")
+
+
+class TimelinessSummary(BaseModel):
+    """The journal's timeliness over a range of days (R-3.2, R-6.2)."""
+
+    by: Literal["institution", "teacher", "group"]
+    from_date: date
+    to_date: date
+    rows: list[TimelinessRow]
+
+
+_SUMMARY_BY = {
+    "institution": pb.TIMELINESS_BY_INSTITUTION,
+    "teacher": pb.TIMELINESS_BY_TEACHER,
+    "group": pb.TIMELINESS_BY_GROUP,
+}
+
+
+async def timeliness_rows(
+    gateway: Gateway, institution_ids: list[str], first: date, last: date, by: str
+) -> list[TimelinessRow]:
+    """The journal's counts (the REST route and the district's page share them)."""
+    reply = await gateway.journal.SummarizeTimeliness(
+        pb.SummarizeTimelinessRequest(
+            institution_ids=institution_ids,
+            from_date=to_day(first),
+            to_date=to_day(last),
+            by=_SUMMARY_BY[by],
+        )
+    )
+    return [TimelinessRow.model_validate(r, from_attributes=True) for r in reply.rows]
+
+
+@router.get(
+    "/timeliness",
+    operation_id="summarize_timeliness",
+    responses=error_responses(401, 403, 422, 503),
+)
+async def summarize_timeliness(
+    gateway: GatewayDep,
+    caller: CurrentCaller,
+    institution_id: Annotated[list[str], Query(min_length=1, max_length=500)],
+    from_date: Annotated[date, Query(alias="from")],
+    to_date: Annotated[date, Query(alias="to")],
+    by: Literal["institution", "teacher", "group"] = "institution",
+) -> TimelinessSummary:
+    """Lessons scheduled, due, recorded, recorded late and overdue over days: per institution
+    (district roles), or per teacher or group of one institution (its deputy, director).
+    Counts only, no person's data."""
+    rows = await timeliness_rows(gateway, institution_id, from_date, to_date, by)
+    return TimelinessSummary(by=by, from_date=from_date, to_date=to_date, rows=rows)

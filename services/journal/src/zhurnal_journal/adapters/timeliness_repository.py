@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,27 @@ class DayCounts:
 
     due: int
     overdue: int
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A timeliness summary's counts for one institution, teacher or group (``key``)."""
+
+    key: str
+    institution_id: str
+    scheduled: int
+    due: int
+    recorded: int
+    recorded_late: int
+    overdue: int
+
+
+# What a summary may be counted per: institution, teacher or group.
+SUMMARY_KEYS = {
+    "institution": lesson.c.institution_id,
+    "teacher": lesson.c.teacher_id,
+    "group": lesson.c.group_id,
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,34 @@ class TimelinessRepository:
             institution_id: DayCounts(due=due, overdue=overdue)
             for institution_id, due, overdue in rows
         }
+
+    async def summary(
+        self, institution_ids: Iterable[str], first: date, last: date, now: datetime, by: str
+    ) -> list[SummaryRow]:
+        """Lessons of ``first``..``last`` (not cancelled) counted per ``by``: scheduled, past
+        their deadline, recorded, recorded after the deadline and overdue, the last as the
+        overdue gauge counts them (locked periods left out). One scan, one snapshot."""
+        key = SUMMARY_KEYS[by]
+        due = lesson.c.due_at < now
+        rows = await self._session.execute(
+            select(
+                key,
+                lesson.c.institution_id,
+                func.count(),
+                func.count().filter(due),
+                func.count().filter(lesson.c.topic.is_not(None)),
+                func.count().filter(lesson.c.recorded_at > lesson.c.due_at),
+                func.count().filter(missing_topic(now), ~locked(now)),
+            )
+            .where(
+                lesson.c.institution_id.in_(list(institution_ids)),
+                lesson.c.date.between(first, last),
+                lesson.c.status != CANCELLED,
+            )
+            .group_by(key, lesson.c.institution_id)
+            .order_by(lesson.c.institution_id, key)
+        )
+        return [SummaryRow(*row) for row in rows]
 
     async def expired_unlocks(self, now: datetime) -> list[ExpiredUnlock]:
         """Unlocks whose time is up and not announced yet, locked until the transaction ends.

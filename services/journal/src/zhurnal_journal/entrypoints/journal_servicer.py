@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import grpc
@@ -14,13 +15,20 @@ from zhurnal.journal.v1 import journal_pb2_grpc
 from zhurnal_journal.adapters import journal_protos as protos
 from zhurnal_journal.adapters.curriculum_client import PlannedTopics
 from zhurnal_journal.bootstrap import Journal
-from zhurnal_journal.service_layer import final_marks, lessons
+from zhurnal_journal.service_layer import final_marks, lessons, timeliness
 from zhurnal_journal.service_layer.lessons import LessonConflict, LessonRow, LessonView
 
 log = logging.getLogger(__name__)
 
 # The gateway names the person's client (address, browser) in this header; the history keeps it.
 CLIENT_HEADER = "x-zhurnal-client"
+
+
+_SUMMARY_BY = {
+    pb.TIMELINESS_BY_INSTITUTION: "institution",
+    pb.TIMELINESS_BY_TEACHER: "teacher",
+    pb.TIMELINESS_BY_GROUP: "group",
+}
 
 
 def client_of(context: grpc.aio.ServicerContext) -> str:
@@ -232,6 +240,21 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
             by_teacher=view.by_teacher,
             by_group=view.by_group,
         )
+
+    async def SummarizeTimeliness(
+        self, request: pb.SummarizeTimelinessRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SummarizeTimelinessResponse:
+        rows = await timeliness.summarize(
+            self._app.uow(),
+            self._app.authorizer,
+            list(request.institution_ids),
+            protos.day_from_proto(request.from_date, "from_date"),
+            protos.day_from_proto(request.to_date, "to_date"),
+            _SUMMARY_BY.get(request.by, ""),
+            now(),
+        )
+        # The rows' fields are the message's, name for name.
+        return pb.SummarizeTimelinessResponse(rows=[pb.TimelinessRow(**asdict(r)) for r in rows])
 
     async def SuggestFinalMarks(
         self, request: pb.SuggestFinalMarksRequest, context: grpc.aio.ServicerContext

@@ -21,6 +21,7 @@ DIARY_READ = "diary.read"
 PERIOD_MANAGE = "period.manage"
 CURRICULUM_MANAGE = "curriculum.manage"
 INSTITUTION_READ = "institution.read"
+AGGREGATE_READ = "aggregate.read"
 
 
 async def require_lessons(

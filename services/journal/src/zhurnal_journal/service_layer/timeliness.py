@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from zhurnal.journal.v1 import events_pb2
 from zhurnal_journal.adapters.timeliness_repository import (
+    SUMMARY_KEYS,
     DayCounts,
     ExpiredUnlock,
+    SummaryRow,
     TimelinessRepository,
 )
+from zhurnal_journal.service_layer.access import AGGREGATE_READ, JOURNAL_READ
+from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.db import UnitOfWork
+from zhurnal_kit.errors import invalid
 from zhurnal_kit.events import Event
 
 log = logging.getLogger(__name__)
@@ -181,3 +186,43 @@ async def announce_expired_unlocks(uow: UnitOfWork, now: datetime) -> int:
         extra={"unlocks": len(expired), "periods_locked": [u.period_id for u in locked]},
     )
     return len(locked)
+
+
+MAX_SUMMARY_INSTITUTIONS = 500
+MAX_SUMMARY_DAYS = 366
+
+
+async def summarize(
+    uow: UnitOfWork,
+    authorizer: Authorizer,
+    institution_ids: list[str],
+    first: date | None,
+    last: date | None,
+    by: str,
+    now: datetime,
+) -> list[SummaryRow]:
+    """Timeliness over days (R-3.2, R-6.2), counts only: per institution for the district
+    (aggregate.read on each), per teacher or group for one institution's deputy (journal.read:
+    the whole institution's journal, so a teacher is refused)."""
+    ids = list(dict.fromkeys(i for i in institution_ids if i))
+    if by not in SUMMARY_KEYS:
+        raise invalid("by", "must be institution, teacher or group")
+    if not ids:
+        raise invalid("institution_ids", "is required")
+    if by != "institution" and len(ids) != 1:
+        raise invalid("institution_ids", "must name one institution for a teacher or group summary")
+    if len(ids) > MAX_SUMMARY_INSTITUTIONS:
+        raise invalid("institution_ids", f"must name at most {MAX_SUMMARY_INSTITUTIONS}")
+    if first is None:
+        raise invalid("from_date", "is required")
+    if last is None:
+        raise invalid("to_date", "is required")
+    if last < first:
+        raise invalid("to_date", "must not be before from_date")
+    if (last - first).days >= MAX_SUMMARY_DAYS:
+        raise invalid("to_date", f"must be within {MAX_SUMMARY_DAYS} days of from_date")
+    action = AGGREGATE_READ if by == "institution" else JOURNAL_READ
+    for institution_id in ids:
+        await authorizer.require(action, institution_id=institution_id)
+    async with uow:
+        return await TimelinessRepository(uow.session).summary(ids, first, last, now, by)
