@@ -1,10 +1,845 @@
-"""Pages of the deputy: filled in by the web UI work of issue 6."""
+"""Pages of the deputy (R-3.4, R-5, R-6.2, R-6.3): overdue lessons, journal monitoring, study
+periods (closing, unlocking with a reason), lesson plans (approval) and the year opening.
+
+Every page reads its data from the services with the person's own token: the services decide
+what a director (read only) or a teacher (their own overdue lessons) may see and change.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from zhurnal_gateway.web.render import MenuItem
+import grpc
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from zhurnal.curriculum.v1 import calendar_pb2, curriculum_pb2, groups_pb2, opening_pb2, plans_pb2
+from zhurnal.curriculum.v1 import timetable_pb2 as tt
+from zhurnal.curriculum.v1.curriculum_pb2_grpc import CurriculumServiceStub
+from zhurnal.identity.v1 import people_pb2
+from zhurnal.journal.v1 import journal_pb2 as pb
+from zhurnal_gateway.api.convert import day, moment
+from zhurnal_gateway.api.deps import GatewayDep
+from zhurnal_gateway.bootstrap import Gateway
+from zhurnal_gateway.web.render import MenuItem, menu_item, page
+from zhurnal_gateway.web.viewer import Viewer, ViewerDep
+from zhurnal_kit.grpc_errors import field_violations
 
 router = APIRouter(include_in_schema=False)
-MENU: list[MenuItem] = []
+MENU: list[MenuItem] = [
+    menu_item("/overdue", "Overdue lessons", "deputy", "director", "teacher"),
+    menu_item("/monitoring", "Journal monitoring", "deputy", "director"),
+    menu_item("/periods", "Study periods", "deputy", "director"),
+    menu_item("/plans", "Lesson plans", "deputy", "director"),
+    menu_item("/opening", "Year opening", "deputy"),
+]
+
+LEADERS = ("deputy", "director")
+PAGE_SIZE = 50
+# Recorded lessons whose timeliness monitoring reads one by one (GetLesson) at most.
+LATE_CHECK_LIMIT = 400
+Id = Annotated[str, Query(max_length=36)]
+
+
+# ---------------------------------------------------------------- pure helpers (unit-tested)
+
+
+def person_name(person: people_pb2.Person) -> str:
+    """«Фамилия Имя Отчество» of a person."""
+    return " ".join(p for p in (person.last_name, person.first_name, person.patronymic) if p)
+
+
+def week_of(some_day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week holding ``some_day``."""
+    monday = some_day - timedelta(days=some_day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def duration_parts(seconds: int) -> tuple[int, int]:
+    """Whole days and remaining hours of a duration in seconds."""
+    hours = max(seconds, 0) // 3600
+    return hours // 24, hours % 24
+
+
+def form_values(body: bytes) -> dict[str, str]:
+    """The fields of an urlencoded form (the last value of each)."""
+    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {name: values[-1] for name, values in parsed.items()}
+
+
+def parse_day(text: str) -> date | None:
+    """An ISO date typed into a form, or None."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Days and moments as the institution's people read them (its time zone)."""
+
+    zone: tzinfo = UTC
+
+    def now(self) -> datetime:
+        """The moment now at the institution."""
+        return datetime.now(self.zone)
+
+    def on(self, value: date | str | None) -> str:
+        """A day as DD.MM.YYYY."""
+        if isinstance(value, str):
+            value = parse_day(value)
+        return value.strftime("%d.%m.%Y") if value else "—"
+
+    def when(self, value: datetime | None) -> str:
+        """A moment as DD.MM.YYYY HH:MM in the institution's time zone."""
+        return value.astimezone(self.zone).strftime("%d.%m.%Y %H:%M") if value else "—"
+
+    def context(self) -> dict[str, Any]:
+        """What templates format days and moments with."""
+        return {"on": self.on, "when": self.when}
+
+
+@dataclass
+class Tally:
+    """Completeness and timeliness of one teacher's or one group's lessons."""
+
+    key: str
+    name: str = ""
+    held: int = 0
+    recorded: int = 0
+    late: int = 0
+    overdue: int = 0
+    late_unknown: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Held lessons without a topic (overdue or still within the deadline)."""
+        return self.held - self.recorded
+
+    @property
+    def completeness(self) -> int | None:
+        """Recorded of held, in whole percent (None with nothing held)."""
+        return round(100 * self.recorded / self.held) if self.held else None
+
+
+@dataclass
+class MonitoredLesson:
+    """One lesson as monitoring counts it."""
+
+    teacher_id: str
+    group_id: str
+    held: bool
+    recorded: bool
+    overdue: bool
+    # None when not known (not read).
+    late: bool | None = None
+
+
+@dataclass
+class Monitoring:
+    """Tallies per teacher and per group, and the totals."""
+
+    by_teacher: list[Tally] = field(default_factory=list)
+    by_group: list[Tally] = field(default_factory=list)
+    total: Tally = field(default_factory=lambda: Tally("total"))
+
+
+def tally(
+    lessons: Iterable[MonitoredLesson], teacher_names: dict[str, str], group_names: dict[str, str]
+) -> Monitoring:
+    """Count held, recorded, recorded late and overdue lessons per teacher and group."""
+    teachers: dict[str, Tally] = {}
+    groups: dict[str, Tally] = {}
+    total = Tally("total")
+    for lesson in lessons:
+        if not lesson.held:
+            continue
+        for tallies, key, names in (
+            (teachers, lesson.teacher_id, teacher_names),
+            (groups, lesson.group_id, group_names),
+        ):
+            row = tallies.setdefault(key, Tally(key, names.get(key, "")))
+            _count(row, lesson)
+        _count(total, lesson)
+    return Monitoring(
+        by_teacher=sorted(teachers.values(), key=lambda t: (t.name or "\uffff", t.key)),
+        by_group=sorted(groups.values(), key=lambda t: (t.name or "\uffff", t.key)),
+        total=total,
+    )
+
+
+def _count(row: Tally, lesson: MonitoredLesson) -> None:
+    row.held += 1
+    row.recorded += lesson.recorded
+    row.overdue += lesson.overdue
+    if lesson.recorded and lesson.late is None:
+        row.late_unknown += 1
+    elif lesson.late:
+        row.late += 1
+
+
+def choose_year(years: list[calendar_pb2.StudyYear], today: date, wanted: str = "") -> Any:
+    """The study year asked for, else the one holding today, else the latest."""
+    for year in years:
+        if year.id == wanted:
+            return year
+    for year in years:
+        starts, ends = day(year.starts), day(year.ends)
+        if starts and ends and starts <= today <= ends:
+            return year
+    return max(years, key=lambda y: y.starts.iso) if years else None
+
+
+# ---------------------------------------------------------------- reading the services
+
+
+_ZONES: dict[str, tzinfo] = {}
+
+
+async def _clock(gateway: Gateway, institution_id: str) -> Clock:
+    """The institution's clock (its time zone from curriculum; UTC when unknown)."""
+    if institution_id not in _ZONES:
+        try:
+            stub = CurriculumServiceStub(gateway.channels["curriculum"])
+            reply = await stub.GetInstitutionCalendar(
+                curriculum_pb2.GetInstitutionCalendarRequest(institution_id=institution_id)
+            )
+            _ZONES[institution_id] = ZoneInfo(reply.time_zone) if reply.time_zone else UTC
+        except (grpc.aio.AioRpcError, ZoneInfoNotFoundError, ValueError, KeyError):
+            return Clock()
+    return Clock(_ZONES[institution_id])
+
+
+async def _staff_names(gateway: Gateway, institution_id: str) -> dict[str, str]:
+    """Names of the institution's staff by person id."""
+    names: dict[str, str] = {}
+    token = ""
+    while True:
+        reply = await gateway.people.ListPeople(
+            people_pb2.ListPeopleRequest(
+                institution_id=institution_id,
+                kind=people_pb2.PERSON_KIND_STAFF,
+                page_size=200,
+                page_token=token,
+            )
+        )
+        names.update({p.id: person_name(p) for p in reply.people})
+        token = reply.next_page_token
+        if not token:
+            return names
+
+
+async def _year_ids(gateway: Gateway, institution_id: str) -> list[str]:
+    """The study years the journal knows periods of (for deputy and director)."""
+    reply = await gateway.period_locks.ListPeriodLocks(
+        pb.ListPeriodLocksRequest(institution_id=institution_id)
+    )
+    return list(dict.fromkeys(p.study_year_id for p in reply.periods))
+
+
+async def _years(gateway: Gateway, year_ids: Iterable[str]) -> list[calendar_pb2.StudyYear]:
+    replies = await asyncio.gather(
+        *(gateway.calendar.GetStudyYear(calendar_pb2.GetStudyYearRequest(id=i)) for i in year_ids)
+    )
+    return sorted((r.study_year for r in replies), key=lambda y: y.starts.iso)
+
+
+async def _group_names(gateway: Gateway, year_ids: Iterable[str]) -> dict[str, str]:
+    replies = await asyncio.gather(
+        *(
+            gateway.groups.ListGroups(groups_pb2.ListGroupsRequest(study_year_id=i))
+            for i in dict.fromkeys(year_ids)
+            if i
+        )
+    )
+    return {g.id: g.name for reply in replies for g in reply.groups}
+
+
+@dataclass
+class Scope:
+    """The institution a page is about, its clock and study years, and the year shown."""
+
+    institution_id: str
+    clock: Clock
+    years: list[calendar_pb2.StudyYear]
+    year: Any
+
+    def context(self) -> dict[str, Any]:
+        """What every page of a study year shows."""
+        return {"years": self.years, "year": self.year, **self.clock.context()}
+
+
+async def _scope(gateway: Gateway, institution_id: str, wanted: str) -> Scope:
+    clock, year_ids = await asyncio.gather(
+        _clock(gateway, institution_id), _year_ids(gateway, institution_id)
+    )
+    years = await _years(gateway, year_ids)
+    return Scope(institution_id, clock, years, choose_year(years, clock.now().date(), wanted))
+
+
+def _not_yours(request: Request, viewer: Viewer) -> Response:
+    """The page of someone who is no deputy or director of an institution."""
+    return page(request, "deputy_none.html", viewer=viewer, status_code=403)
+
+
+def _leader(viewer: Viewer) -> str:
+    return viewer.institution(*LEADERS)
+
+
+def _sorted_names(names: dict[str, str], ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    keys = names.keys() if ids is None else ids
+    return sorted(((k, names.get(k, "")) for k in keys), key=lambda kv: (kv[1], kv[0]))
+
+
+# ---------------------------------------------------------------- /overdue
+
+
+@router.get("/overdue")
+async def overdue(
+    request: Request,
+    viewer: ViewerDep,
+    gateway: GatewayDep,
+    teacher: Id = "",
+    group: Id = "",
+    page_token: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Lessons past their deadline without a topic (R-3.2, R-3.4) with counts per teacher and
+    group; a teacher sees only their own."""
+    institution = _leader(viewer)
+    own_only = not institution
+    if own_only:
+        institution = viewer.institution("teacher")
+        teacher = viewer.person_id
+    if not institution:
+        return _not_yours(request, viewer)
+    reply = await gateway.journal.ListOverdue(
+        pb.ListOverdueRequest(
+            institution_id=institution,
+            teacher_id=teacher,
+            group_id=group,
+            page_size=PAGE_SIZE,
+            page_token=page_token,
+        )
+    )
+    year_ids = {item.lesson.study_year_id for item in reply.lessons}
+    if not own_only:
+        year_ids.update(await _year_ids(gateway, institution))
+    people, groups, clock = await asyncio.gather(
+        _staff_names(gateway, institution),
+        _group_names(gateway, year_ids),
+        _clock(gateway, institution),
+    )
+    lessons = [
+        {
+            "id": item.lesson.id,
+            "link": item.link or f"/journal/lessons/{item.lesson.id}",
+            "date": day(item.lesson.date),
+            "start": f"{item.lesson.start.hour:02d}:{item.lesson.start.minute:02d}",
+            "teacher": people.get(item.lesson.teacher_id, ""),
+            "group": groups.get(item.lesson.group_id, ""),
+            "due_at": moment(item.lesson, "due_at"),
+            "late": duration_parts(item.overdue_s),
+        }
+        for item in reply.lessons
+    ]
+    query = {k: v for k, v in (("teacher", teacher), ("group", group)) if v and not own_only}
+    context = {
+        "own_only": own_only,
+        "lessons": lessons,
+        "by_teacher": [
+            (tid, people.get(tid, ""), n) for tid, n in _sorted_counts(reply.by_teacher, people)
+        ],
+        "by_group": [
+            (gid, groups.get(gid, ""), n) for gid, n in _sorted_counts(reply.by_group, groups)
+        ],
+        "total": sum(reply.by_teacher.values()),
+        "teachers": _sorted_names(people),
+        "groups": _sorted_names(groups),
+        "teacher": teacher,
+        "group": group,
+        "next_link": "/overdue?" + urlencode({**query, "page_token": reply.next_page_token})
+        if reply.next_page_token
+        else "",
+        "first_link": ("/overdue?" + urlencode(query)) if page_token else "",
+        "filter_link": lambda **kw: "/overdue?" + urlencode({k: v for k, v in kw.items() if v}),
+        **clock.context(),
+    }
+    return page(request, "deputy_overdue.html", context, viewer=viewer)
+
+
+def _sorted_counts(counts: Any, names: dict[str, str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], names.get(kv[0], ""), kv[0]))
+
+
+# ---------------------------------------------------------------- /monitoring
+
+
+@router.get("/monitoring")
+async def monitoring(
+    request: Request,
+    viewer: ViewerDep,
+    gateway: GatewayDep,
+    period: Id = "",
+    week: Annotated[str, Query(max_length=10)] = "",
+    year: Id = "",
+) -> Response:
+    """Completeness and timeliness per teacher and group for a week or a study period."""
+    institution = _leader(viewer)
+    if not institution:
+        return _not_yours(request, viewer)
+    scope = await _scope(gateway, institution, year)
+    chosen, now = scope.year, scope.clock.now()
+    today = now.date()
+    errors: dict[str, str] = {}
+    context: dict[str, Any] = {"week": week, "period": period, **scope.context()}
+    if chosen is None:
+        return page(request, "deputy_monitoring.html", context, viewer=viewer)
+    selected = next((p for p in chosen.periods if p.id == period), None)
+    if selected is not None:
+        starts, ends = day(selected.starts), day(selected.ends)
+    else:
+        wanted = parse_day(week) if week else today
+        if wanted is None:
+            errors["week"] = "Enter a date as YYYY-MM-DD."
+            wanted = today
+        starts, ends = week_of(wanted)
+    assert starts is not None and ends is not None
+    periods = [
+        p
+        for p in chosen.periods
+        if (day(p.starts) or date.max) <= ends and (day(p.ends) or date.min) >= starts
+    ]
+    people, groups = await asyncio.gather(
+        _staff_names(gateway, institution), _group_names(gateway, [chosen.id])
+    )
+    grids = await asyncio.gather(
+        *(
+            gateway.journal.GetGrid(pb.GetGridRequest(group_id=g, period_id=p.id))
+            for g in groups
+            for p in periods
+        )
+    )
+    found: list[tuple[pb.LessonInfo, bool]] = []
+    for reply in grids:
+        for column in reply.grid.lessons:
+            info = column.lesson
+            when = day(info.date)
+            if when is None or not starts <= when <= ends:
+                continue
+            if info.status == tt.LESSON_STATUS_CANCELLED:
+                continue
+            found.append((info, bool(column.topic.strip())))
+    recorded_ids = [info.id for info, recorded in found if recorded and _held(info, today, now)]
+    lateness = await _lateness(gateway, recorded_ids[:LATE_CHECK_LIMIT])
+    result = tally(
+        (
+            MonitoredLesson(
+                teacher_id=info.teacher_id,
+                group_id=info.group_id,
+                held=_held(info, today, now),
+                recorded=recorded,
+                overdue=not recorded and (info.overdue or _past_due(info, now)),
+                late=lateness.get(info.id),
+            )
+            for info, recorded in found
+        ),
+        people,
+        groups,
+    )
+    context.update(
+        {
+            "starts": starts,
+            "ends": ends,
+            "selected": selected,
+            "result": result,
+            "errors": errors,
+            "week_value": starts.isoformat() if selected is None else "",
+            "previous_week": (starts - timedelta(days=7)).isoformat(),
+            "next_week": (starts + timedelta(days=7)).isoformat(),
+            "late_limited": len(recorded_ids) > LATE_CHECK_LIMIT,
+        }
+    )
+    return page(
+        request,
+        "deputy_monitoring.html",
+        context,
+        viewer=viewer,
+        status_code=422 if errors else 200,
+    )
+
+
+def _held(info: pb.LessonInfo, today: date, now: datetime) -> bool:
+    when = day(info.date)
+    if when is None or when > today:
+        return False
+    if when < today:
+        return True
+    return (info.start.hour, info.start.minute) <= (now.hour, now.minute)
+
+
+def _past_due(info: pb.LessonInfo, now: datetime) -> bool:
+    due = moment(info, "due_at")
+    return due is not None and due < now
+
+
+async def _lateness(gateway: Gateway, lesson_ids: list[str]) -> dict[str, bool]:
+    """For recorded lessons: was the topic first saved after its deadline (R-3.2)?"""
+    gate = asyncio.Semaphore(8)
+
+    async def one(lesson_id: str) -> tuple[str, bool | None]:
+        async with gate:
+            reply = await gateway.journal.GetLesson(
+                pb.GetLessonRequest(lesson_id=lesson_id, without_planned_topic=True)
+            )
+        entries = reply.lesson
+        recorded, due = moment(entries, "recorded_at"), moment(entries.lesson, "due_at")
+        if recorded is None or due is None:
+            return lesson_id, None
+        return lesson_id, recorded > due
+
+    answers = await asyncio.gather(*(one(i) for i in lesson_ids))
+    return {i: late for i, late in answers if late is not None}
+
+
+# ---------------------------------------------------------------- /periods
+
+
+@router.get("/periods")
+async def periods(
+    request: Request,
+    viewer: ViewerDep,
+    gateway: GatewayDep,
+    year: Id = "",
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """The study year's periods with their state; closing and unlocking with a reason."""
+    return await _periods_page(request, viewer, gateway, year, done=done)
+
+
+async def _periods_page(
+    request: Request,
+    viewer: Viewer,
+    gateway: Gateway,
+    year_id: str,
+    *,
+    done: str = "",
+    errors: dict[tuple[str, str], str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    institution = _leader(viewer)
+    if not institution:
+        return _not_yours(request, viewer)
+    scope = await _scope(gateway, institution, year_id)
+    chosen, now = scope.year, scope.clock.now()
+    rows: list[dict[str, Any]] = []
+    if chosen is not None:
+        locks_reply, people = await asyncio.gather(
+            gateway.period_locks.ListPeriodLocks(
+                pb.ListPeriodLocksRequest(institution_id=institution, study_year_id=chosen.id)
+            ),
+            _staff_names(gateway, institution),
+        )
+        locks = {lock.period.id: lock for lock in locks_reply.periods}
+        for period in chosen.periods:
+            lock = locks.get(period.id)
+            unlocks = [
+                {
+                    "reason": u.reason,
+                    "by": people.get(u.unlocked_by, ""),
+                    "at": moment(u, "unlocked_at"),
+                    "until": moment(u, "expires_at"),
+                    "active": (moment(u, "expires_at") or now) > now,
+                }
+                for u in (lock.unlocks if lock else [])
+            ]
+            rows.append(
+                {
+                    "period": period,
+                    "starts": day(period.starts),
+                    "ends": day(period.ends),
+                    "closed": period.closed,
+                    "closed_at": moment(period, "closed_at"),
+                    "closed_by": people.get(period.closed_by, ""),
+                    "unlocked_until": max(
+                        (u["until"] for u in unlocks if u["active"] and u["until"]),
+                        default=None,
+                    ),
+                    "unlocks": unlocks,
+                    # The journal learns of a closing from curriculum's events.
+                    "journal_locked": lock.locked if lock else None,
+                }
+            )
+    context = {
+        "rows": rows,
+        "done": done,
+        "errors": errors or {},
+        "values": values or {},
+        "may_manage": viewer.has("deputy"),
+        **scope.context(),
+    }
+    return page(
+        request, "deputy_periods.html", context, viewer=viewer, status_code=422 if errors else 200
+    )
+
+
+def _violations(exc: grpc.aio.AioRpcError, known: Iterable[str], fallback: str) -> dict[str, str]:
+    """Field errors of a refused call, by form field (anything else goes to ``fallback``)."""
+    found: dict[str, str] = {}
+    known = set(known)
+    for violation in field_violations(exc):
+        name = violation.field if violation.field in known else fallback
+        found.setdefault(name, violation.description)
+    return found
+
+
+@router.post("/periods/{period_id}/close")
+async def close_period(
+    request: Request, period_id: str, viewer: ViewerDep, gateway: GatewayDep
+) -> Response:
+    """Close a period (curriculum): the journal makes its entries read-only (R-6.3)."""
+    form = form_values(await request.body())
+    year_id = form.get("study_year_id", "")
+    if form.get("confirm") != "yes":
+        return await _periods_page(
+            request,
+            viewer,
+            gateway,
+            year_id,
+            errors={(period_id, "confirm"): "Confirm that the period is checked and may close."},
+        )
+    try:
+        await gateway.calendar.ClosePeriod(
+            calendar_pb2.ClosePeriodRequest(study_year_id=year_id, period_id=period_id)
+        )
+    except grpc.aio.AioRpcError as exc:
+        found = _violations(exc, ("confirm",), "confirm")
+        if not found or exc.code() in (grpc.StatusCode.PERMISSION_DENIED,):
+            raise
+        return await _periods_page(
+            request,
+            viewer,
+            gateway,
+            year_id,
+            errors={(period_id, k): v for k, v in found.items()},
+        )
+    return RedirectResponse(
+        "/periods?" + urlencode({"year": year_id, "done": "closed"}), status_code=303
+    )
+
+
+@router.post("/periods/{period_id}/unlock")
+async def unlock_period(
+    request: Request, period_id: str, viewer: ViewerDep, gateway: GatewayDep
+) -> Response:
+    """Open a closed period for corrections, with a written reason, for a bounded time."""
+    form = form_values(await request.body())
+    year_id = form.get("study_year_id", "")
+    reason = form.get("reason", "")
+    hours_text = form.get("hours", "").strip()
+    errors: dict[tuple[str, str], str] = {}
+    hours = 0
+    if hours_text:
+        if hours_text.isdigit():
+            hours = int(hours_text)
+        else:
+            errors[(period_id, "hours")] = "Enter a whole number of hours."
+    if not errors:
+        try:
+            await gateway.period_locks.UnlockPeriod(
+                pb.UnlockPeriodRequest(
+                    period_id=period_id,
+                    reason=reason,
+                    hours=hours,
+                    idempotency_key=form.get("idempotency_key", "") or uuid.uuid4().hex,
+                )
+            )
+        except grpc.aio.AioRpcError as exc:
+            found = _violations(exc, ("reason", "hours"), "reason")
+            if not found or exc.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise
+            errors = {(period_id, k): v for k, v in found.items()}
+    if errors:
+        return await _periods_page(
+            request,
+            viewer,
+            gateway,
+            year_id,
+            errors=errors,
+            values={"period": period_id, "reason": reason, "hours": hours_text},
+        )
+    return RedirectResponse(
+        "/periods?" + urlencode({"year": year_id, "done": "unlocked"}), status_code=303
+    )
+
+
+# ---------------------------------------------------------------- /plans
+
+
+@router.get("/plans")
+async def plans(
+    request: Request,
+    viewer: ViewerDep,
+    gateway: GatewayDep,
+    year: Id = "",
+    group: Id = "",
+) -> Response:
+    """The lesson plans of the study year, drafts first."""
+    institution = _leader(viewer)
+    if not institution:
+        return _not_yours(request, viewer)
+    scope = await _scope(gateway, institution, year)
+    chosen = scope.year
+    rows: list[dict[str, Any]] = []
+    groups: dict[str, str] = {}
+    if chosen is not None:
+        reply, people, groups = await asyncio.gather(
+            gateway.plans.ListPlans(
+                plans_pb2.ListPlansRequest(study_year_id=chosen.id, group_id=group)
+            ),
+            _staff_names(gateway, institution),
+            _group_names(gateway, [chosen.id]),
+        )
+        rows = sorted(
+            (_plan_row(p, people, groups) for p in reply.plans),
+            key=lambda r: (r["approved"], r["group"], r["plan"].subject_id),
+        )
+    context = {
+        "rows": rows,
+        "groups": _sorted_names(groups),
+        "group": group,
+        **scope.context(),
+    }
+    return page(request, "deputy_plans.html", context, viewer=viewer)
+
+
+def _plan_row(
+    plan: plans_pb2.LessonPlan, people: dict[str, str], groups: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "plan": plan,
+        "group": groups.get(plan.group_id, ""),
+        "teacher": people.get(plan.teacher_id, ""),
+        "approved": plan.status == plans_pb2.PLAN_STATUS_APPROVED,
+        "approved_by": people.get(plan.approved_by, ""),
+        "curriculum_hours": plan.curriculum_hours if plan.HasField("curriculum_hours") else None,
+        "hours_match": plan.HasField("curriculum_hours")
+        and plan.curriculum_hours == plan.total_hours,
+    }
+
+
+@router.get("/plans/{plan_id}")
+async def plan(
+    request: Request,
+    plan_id: str,
+    viewer: ViewerDep,
+    gateway: GatewayDep,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """One lesson plan with its topics and what is off with it; approving it."""
+    return await _plan_page(request, viewer, gateway, plan_id, done=done)
+
+
+async def _plan_page(
+    request: Request,
+    viewer: Viewer,
+    gateway: Gateway,
+    plan_id: str,
+    *,
+    done: str = "",
+    errors: list[str] | None = None,
+) -> Response:
+    institution = _leader(viewer)
+    if not institution:
+        return _not_yours(request, viewer)
+    reply = await gateway.plans.GetPlan(plans_pb2.GetPlanRequest(plan_id=plan_id))
+    people, groups = await asyncio.gather(
+        _staff_names(gateway, institution), _group_names(gateway, [reply.plan.study_year_id])
+    )
+    context = {
+        "row": _plan_row(reply.plan, people, groups),
+        "plan": reply.plan,
+        "problems": list(reply.problems),
+        "blocking": any(p.severity == "error" for p in reply.problems),
+        "lessons": reply.lessons,
+        "without_lessons": set(reply.topics_without_lessons),
+        "done": done,
+        "errors": errors or [],
+        "may_approve": viewer.has("deputy"),
+    }
+    return page(
+        request, "deputy_plan.html", context, viewer=viewer, status_code=422 if errors else 200
+    )
+
+
+# Refusals whose description names ids or versions: said in the person's words instead.
+_PLAN_FIELD_MESSAGES = {
+    "status": "The plan is already approved.",
+    "expected_version": "The plan changed since you opened it: open it again.",
+}
+
+
+@router.post("/plans/{plan_id}/approve")
+async def approve_plan(
+    request: Request, plan_id: str, viewer: ViewerDep, gateway: GatewayDep
+) -> Response:
+    """The deputy approves a plan whose hours equal the curriculum's."""
+    form = form_values(await request.body())
+    version_text = form.get("version", "0")
+    try:
+        await gateway.plans.ApprovePlan(
+            plans_pb2.ApprovePlanRequest(
+                plan_id=plan_id,
+                expected_version=int(version_text) if version_text.isdigit() else 0,
+            )
+        )
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() not in (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            grpc.StatusCode.ABORTED,
+        ):
+            raise
+        messages = [
+            _PLAN_FIELD_MESSAGES.get(v.field, v.description) for v in field_violations(exc)
+        ] or ["The plan was not approved."]
+        return await _plan_page(request, viewer, gateway, plan_id, errors=messages)
+    return RedirectResponse(f"/plans/{plan_id}?done=approved", status_code=303)
+
+
+# ---------------------------------------------------------------- /opening
+
+
+@router.get("/opening")
+async def opening(
+    request: Request, viewer: ViewerDep, gateway: GatewayDep, year: Id = ""
+) -> Response:
+    """The year-opening checklist: what the study year has and what it still lacks (R-5)."""
+    institution = viewer.institution("deputy")
+    if not institution:
+        return _not_yours(request, viewer)
+    scope = await _scope(gateway, institution, year)
+    chosen = scope.year
+    checklist = None
+    groups: dict[str, str] = {}
+    if chosen is not None:
+        checklist, groups = await asyncio.gather(
+            gateway.opening.GetOpeningChecklist(
+                opening_pb2.GetOpeningChecklistRequest(study_year_id=chosen.id)
+            ),
+            _group_names(gateway, [chosen.id]),
+        )
+    context = {
+        "checklist": checklist,
+        "required": opening_pb2.CHECKLIST_LEVEL_REQUIRED,
+        "groups": groups,
+        **scope.context(),
+    }
+    return page(request, "deputy_opening.html", context, viewer=viewer)

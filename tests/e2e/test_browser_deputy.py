@@ -1,0 +1,162 @@
+"""The deputy in a real browser (issue 6): signs in through Keycloak, sees the overdue lesson
+with its teacher and group named, monitors the journal, closes a period through the page (and
+the journal then refuses writes into it), and unlocks it again with a written reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+from e2e.browser import sign_in, site
+from e2e.journal_world import TODAY, Journal, class_journal
+from e2e.test_institution_slice import wait_for
+from e2e.world import Curriculum
+from playwright.async_api import Page, expect
+
+from zhurnal.curriculum.v1 import calendar_pb2
+from zhurnal.journal.v1 import journal_pb2 as pb
+from zhurnal_kit.pytest_plugin import Person, Stack
+from zhurnal_kit.testing import KeycloakAdmin
+
+pytestmark = pytest.mark.infra
+
+NAME = "Ёлкина-Щукина Анна Сергеевна"  # every member of the world is hired under this name
+
+
+async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
+    stack: Stack,
+    district_admin: Person,
+    keycloak: KeycloakAdmin,
+    page: Page,
+    screenshots: Path,
+) -> None:
+    cw = await class_journal(stack, district_admin, keycloak)
+    await sign_in(page, stack, cw.deputy.login, cw.deputy.password, "/overdue")
+
+    # The overdue list: yesterday's lesson has no topic, named by its group and teacher.
+    await expect(page.get_by_role("heading", name="Просроченные уроки")).to_be_visible()
+    await expect(page.get_by_role("link", name="Контроль журнала")).to_be_visible()
+    lessons = page.get_by_role("table", name="Просроченные уроки, сначала самые давние")
+    link = page.locator(f'a[href="/journal/lessons/{cw.yesterday.id}"]')
+    yesterday = (TODAY - timedelta(days=1)).strftime("%d.%m.%Y")
+    await expect(link).to_have_text(f"{yesterday}, 10:00")
+    row = lessons.locator("tr", has=link)
+    await expect(row).to_contain_text("7А")
+    await expect(row).to_contain_text(NAME)
+    await expect(row.locator("td.overdue")).to_contain_text(re.compile(r"\d+ дн\. \d+ ч"))
+    await expect(page.locator("#overdue-total")).to_have_text("2 просроченных урока")
+    per_teacher = page.get_by_role("table", name="Просрочено по учителям")
+    await expect(per_teacher.get_by_role("row", name=re.compile(NAME))).to_contain_text("2")
+    await page.screenshot(path=screenshots / "1-overdue.png", full_page=True)
+
+    # Filtering by the group keeps the lesson; the colleague has none.
+    await page.get_by_label("Класс", exact=True).select_option(label="7А")
+    await page.get_by_role("button", name="Показать").click()
+    await expect(page).to_have_url(re.compile(r"group=" + cw.group.id))
+    await expect(lessons.locator("tr", has=link)).to_contain_text("7А")
+
+    # At a phone's width the page still reads, the table scrolling in its own box.
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.screenshot(path=screenshots / "2-overdue-phone.png", full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} px wide on a phone"
+    await page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Monitoring of yesterday's week: held, not recorded, overdue, per teacher and group.
+    week = (TODAY - timedelta(days=1)).isoformat()
+    await page.goto(site(stack) + f"/monitoring?week={week}")
+    await expect(page.get_by_role("heading", name="Контроль журнала")).to_be_visible()
+    per_group = page.get_by_role("table", name="По классам")
+    group_row = per_group.get_by_role("row", name=re.compile("7А"))
+    await expect(group_row).to_contain_text("просрочено")
+    await expect(page.get_by_role("table", name="По учителям")).to_contain_text(NAME)
+    await page.screenshot(path=screenshots / "3-monitoring.png", full_page=True)
+
+    # Study periods: closing needs the confirmation, then the first period closes.
+    await page.get_by_role("link", name="Учебные периоды").click()
+    first = page.locator("section", has=page.get_by_role("heading", name="Первое полугодие"))
+    await expect(first.locator(".deputy-state")).to_contain_text("открыт")
+    await page.screenshot(path=screenshots / "4-periods.png", full_page=True)
+    await first.get_by_role("button", name="Закрыть «Первое полугодие»").click()
+    confirm = first.get_by_label(re.compile("Журнал за период «Первое полугодие» проверен"))
+    await expect(confirm).to_have_attribute("aria-invalid", "true")
+    await expect(first.locator(".field-error")).to_have_text(
+        "Подтвердите, что журнал за период проверен и период можно закрыть."
+    )
+    await confirm.check()
+    await first.get_by_role("button", name="Закрыть «Первое полугодие»").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Период закрыт: записи журнала за него теперь только для чтения."
+    )
+    first = page.locator("section", has=page.get_by_role("heading", name="Первое полугодие"))
+    await expect(first.locator(".deputy-state strong")).to_have_text("закрыт")
+    await expect(first).to_contain_text(f"закрыл(а): {NAME}")
+    second = page.locator("section", has=page.get_by_role("heading", name="Второе полугодие"))
+    await expect(second.locator(".deputy-state strong")).to_have_text("открыт")
+    await page.screenshot(path=screenshots / "5-period-closed.png", full_page=True)
+
+    # Really closed: curriculum says so, and the journal refuses the teacher's write into it.
+    async with Curriculum(stack, cw.deputy) as cur:
+        year = (
+            await cur.call(
+                cur.calendar.GetStudyYear, calendar_pb2.GetStudyYearRequest(id=cw.year.id)
+            )
+        ).study_year
+    closed = {p.id: p.closed for p in year.periods}
+    assert closed == {cw.first.id: True, cw.second.id: False}
+    async with Journal(stack, cw.teacher) as j:
+
+        async def refused() -> bool:
+            try:
+                await j.save(cw.earlier.id, 0, record=pb.LessonRecord(topic="Дроби"))
+            except grpc.aio.AioRpcError as exc:
+                return exc.code() == grpc.StatusCode.FAILED_PRECONDITION
+            raise AssertionError("the journal accepted a write into a closed period")
+
+        await wait_for(refused, what="the journal to refuse writes into the closed period")
+
+    # Unlocking needs a real reason; then the period is open for corrections for 2 hours.
+    await page.reload()
+    first = page.locator("section", has=page.get_by_role("heading", name="Первое полугодие"))
+    await first.get_by_text("Открыть для исправлений", exact=True).click()
+    reason = first.get_by_label("Причина (сохраняется в истории журнала)")
+    await reason.fill("мало")
+    await first.get_by_role("button", name="Открыть «Первое полугодие» для исправлений").click()
+    first = page.locator("section", has=page.get_by_role("heading", name="Первое полугодие"))
+    reason = first.get_by_label("Причина (сохраняется в истории журнала)")
+    await expect(reason).to_have_attribute("aria-invalid", "true")
+    await expect(first.locator("#reason-" + cw.first.id + "-error")).to_have_text(
+        "укажите причину — не короче 10 символов"
+    )
+    await expect(reason).to_have_value("мало")
+    await page.screenshot(path=screenshots / "6-unlock-error.png", full_page=True)
+    await reason.fill("Исправление ошибочно выставленной оценки")
+    await first.get_by_label(re.compile("На сколько часов")).fill("2")
+    await first.get_by_role("button", name="Открыть «Первое полугодие» для исправлений").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Период открыт для исправлений до указанного времени."
+    )
+    first = page.locator("section", has=page.get_by_role("heading", name="Первое полугодие"))
+    await expect(first.locator(".deputy-state strong")).to_contain_text(
+        "закрыт, открыт для исправлений до"
+    )
+    unlocks = first.get_by_role("table", name="Открытия периода для исправлений")
+    await expect(unlocks).to_contain_text("Исправление ошибочно выставленной оценки")
+    await expect(unlocks).to_contain_text(NAME)
+    await page.screenshot(path=screenshots / "7-period-unlocked.png", full_page=True)
+    async with Journal(stack, cw.deputy) as deputy:
+        periods = (
+            await deputy.call(
+                deputy.locks.ListPeriodLocks,
+                pb.ListPeriodLocksRequest(
+                    institution_id=cw.institution_id, study_year_id=cw.year.id
+                ),
+            )
+        ).periods
+    lock = next(p for p in periods if p.period.id == cw.first.id)
+    assert not lock.locked
+    assert [u.reason for u in lock.unlocks] == ["Исправление ошибочно выставленной оценки"]
+    assert lock.unlocks[0].expires_at.seconds - lock.unlocks[0].unlocked_at.seconds == 7200
