@@ -1,0 +1,251 @@
+"""An institution's administrator at work in a real browser (headless Chromium, Russian):
+hiring through the form, personal data read with a purpose and found in the log, an import
+checked before it is applied, temporary access granted on a written basis; and a teacher who
+opens the administrator's pages gets the refusal page, not forms that work.
+
+Every step is checked in identity afterwards, not only on the page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from e2e.browser import sign_in, site
+from e2e.world import Identity, Member, hire, new_institution, student, unique
+from playwright.async_api import Page, expect
+
+from zhurnal.identity.v1 import access_pb2, people_pb2
+from zhurnal_kit.pytest_plugin import Person, Stack
+from zhurnal_kit.testing import KeycloakAdmin
+
+pytestmark = pytest.mark.infra
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+async def people_of(stack: Stack, district_admin: Person, school: str, kind: int) -> list[str]:
+    """Logins of the school's people of ``kind``, as identity has them."""
+    async with Identity(stack, district_admin.token()) as identity:
+        reply = await identity.call(
+            identity.people.ListPeople,
+            people_pb2.ListPeopleRequest(institution_id=school, kind=kind, page_size=500),
+        )
+    return [p.login for p in reply.people]
+
+
+async def bindings_of(
+    stack: Stack, district_admin: Person, school: str
+) -> list[access_pb2.RoleBinding]:
+    async with Identity(stack, district_admin.token()) as identity:
+        reply = await identity.call(
+            identity.access.ReviewAccess, access_pb2.ReviewAccessRequest(institution_id=school)
+        )
+    return list(reply.bindings)
+
+
+async def school_with(
+    stack: Stack, district_admin: Person, keycloak: KeycloakAdmin, role: str
+) -> tuple[str, Member, Member]:
+    """A new school with a staff member in ``role`` and a student with personal data."""
+    school = await new_institution(stack, district_admin)
+    async with Identity(stack, district_admin.token()) as district:
+        staff = await hire(stack, district, keycloak, school, role)
+        pupil = await student(stack, district, keycloak, school)
+    return school, staff, pupil
+
+
+async def test_an_administrator_hires_reads_personal_data_imports_and_grants_access(
+    stack: Stack,
+    district_admin: Person,
+    keycloak: KeycloakAdmin,
+    page: Page,
+    screenshots: Path,
+) -> None:
+    school, admin, pupil = await school_with(stack, district_admin, keycloak, "administrator")
+    await sign_in(page, stack, admin.login, admin.password, "/people")
+    menu = page.get_by_role("navigation", name="Главное меню")
+    for item in ("Люди", "Загрузка людей", "Проверка доступа", "Журнал доступа к ПДн"):
+        await expect(menu.get_by_role("link", name=item, exact=True)).to_be_visible()
+    await expect(page.get_by_role("heading", name="Люди", level=1)).to_be_visible()
+    staff = page.get_by_role("table", name="Сотрудники")
+    await expect(staff.get_by_role("row", name=re.compile(admin.login))).to_contain_text(
+        "Администратор"
+    )
+    await page.screenshot(path=screenshots / "1-people.png", full_page=True)
+
+    # Hiring through the form: the one-time password is shown, the teacher exists in identity.
+    await page.get_by_role("link", name="Принять сотрудника").click()
+    await expect(page).to_have_url(re.compile(r"/people/hire$"))
+    login = unique("sokolova")
+    await page.get_by_label("Фамилия").fill("Соколова")
+    await page.get_by_label(re.compile(r"^Имя \(")).fill("Мария")
+    await page.get_by_label("Отчество").fill("Ивановна")
+    await page.get_by_label("Роль").select_option(label="Учитель")
+    await page.get_by_label("Должность").fill("учитель биологии")
+    await page.get_by_label("Логин").fill(login)
+    await page.get_by_label("Эл. почта").fill("not-an-address")
+    await page.get_by_label("Номер приказа").fill("41-к")
+    await page.get_by_role("button", name="Принять", exact=True).click()
+    # A wrong field is named next to it, in Russian, and nothing was created.
+    email = page.get_by_label("Эл. почта")
+    await expect(email).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#email-error")).to_have_text("должен быть адресом электронной почты")
+    await page.screenshot(path=screenshots / "2-hire-form-error.png", full_page=True)
+    assert keycloak.user(login) is None
+    await email.fill(f"{login}@example.com")
+    await page.get_by_role("button", name="Принять", exact=True).click()
+    await expect(page.get_by_role("heading", name="Сотрудник принят")).to_be_visible()
+    await expect(page.locator("#hired-login")).to_have_text(login)
+    password = (await page.locator("#temporary-password").inner_text()).strip()
+    assert len(password) >= 10
+    await page.screenshot(path=screenshots / "3-hired.png", full_page=True)
+    account = keycloak.user(login)
+    assert account is not None and account["enabled"] is True
+    assert "UPDATE_PASSWORD" in account["requiredActions"]
+    assert login in await people_of(stack, district_admin, school, people_pb2.PERSON_KIND_STAFF)
+    teacher_binding = next(
+        b
+        for b in await bindings_of(stack, district_admin, school)
+        if b.person_name == "Соколова Мария Ивановна"
+    )
+    assert teacher_binding.role == access_pb2.ROLE_TEACHER
+
+    # Personal data only with a purpose; the read shows in the personal-data log.
+    await page.goto(site(stack) + "/people?kind=student")
+    await page.get_by_role("link", name="Иванов Пётр").click()
+    await expect(page.get_by_role("heading", name="Иванов Пётр", level=1)).to_be_visible()
+    await expect(page.get_by_text("ул. Лесная, 8")).to_have_count(0)
+    await page.get_by_role("button", name="Показать персональные данные").click()
+    await expect(page.get_by_label("Цель просмотра")).to_have_attribute("aria-invalid", "true")
+    purpose = "сверка адреса для личного дела"
+    await page.get_by_label("Цель просмотра").fill(purpose)
+    await page.get_by_role("button", name="Показать персональные данные").click()
+    await expect(page.get_by_text("ул. Лесная, 8")).to_be_visible()
+    await expect(page.get_by_text("08.03.2014")).to_be_visible()
+    await page.screenshot(path=screenshots / "4-personal-data.png", full_page=True)
+    await menu.get_by_role("link", name="Журнал доступа к ПДн").click()
+    log = page.get_by_role("table", name="Просмотры персональных данных")
+    read = log.get_by_role("row", name=re.compile(purpose))
+    await expect(read).to_have_count(1)
+    await expect(read).to_contain_text("Ёлкина-Щукина Анна Сергеевна")
+    await expect(read).to_contain_text("Иванов Пётр")
+    await expect(read).to_contain_text("Дата рождения, Адрес")
+    await page.screenshot(path=screenshots / "5-pd-log.png", full_page=True)
+    async with Identity(stack, district_admin.token()) as identity:
+        logged = await identity.call(
+            identity.access.ListPersonalDataAccess,
+            access_pb2.ListPersonalDataAccessRequest(
+                institution_id=school, subject_id=pupil.person_id
+            ),
+        )
+    assert [(e.reader_id, e.purpose) for e in logged.entries] == [(admin.person_id, purpose)]
+
+    # Import: the dry run shows each row and the bad one's errors; nothing is written.
+    students_before = await people_of(stack, district_admin, school, people_pb2.PERSON_KIND_STUDENT)
+    good, bad = unique("smirnov"), unique("kozlova")
+    header = "Тип;Фамилия;Имя;Отчество;Логин;Дата рождения"
+    csv = (
+        f"{header}\nученик;Смирнов;Олег;;{good};01.02.2014\nученик;Козлова;Вера;;{bad};31.02.2013\n"
+    )
+    await menu.get_by_role("link", name="Загрузка людей").click()
+    await page.get_by_label("Текст файла (CSV)").fill(csv)
+    await page.get_by_role("button", name="Проверить (ничего не загружается)").click()
+    await expect(page.get_by_text("с ошибками — 1 строка")).to_be_visible()
+    preview = page.get_by_role("table", name="Строки файла так, как они будут прочитаны")
+    await expect(preview.get_by_role("row", name=re.compile(good))).to_contain_text("будет создан")
+    bad_row = preview.get_by_role("row", name=re.compile(bad))
+    await expect(bad_row).to_contain_text("Ошибка")
+    await expect(bad_row).to_contain_text("Дата рождения")
+    await expect(page.get_by_role("button", name=re.compile("^Применить"))).to_have_count(0)
+    await page.screenshot(path=screenshots / "6-import-preview.png", full_page=True)
+    assert (
+        await people_of(stack, district_admin, school, people_pb2.PERSON_KIND_STUDENT)
+        == students_before
+    )
+    # Corrected, checked again and applied: both are created with their passwords.
+    await page.get_by_label("Текст файла (CSV)").fill(csv.replace("31.02.2013", "28.02.2013"))
+    await page.get_by_role("button", name="Проверить (ничего не загружается)").click()
+    await expect(page.get_by_text("ошибок нет")).to_be_visible()
+    await page.get_by_role("button", name="Применить: загрузить 2 строки").click()
+    accounts = page.get_by_role("table", name="Созданные учётные записи")
+    await expect(accounts.get_by_role("row")).to_have_count(3)
+    await page.screenshot(path=screenshots / "7-imported.png", full_page=True)
+    students = await people_of(stack, district_admin, school, people_pb2.PERSON_KIND_STUDENT)
+    assert {good, bad} <= set(students)
+
+    # Temporary access on a written basis; it shows on the access review.
+    await menu.get_by_role("link", name="Проверка доступа").click()
+    await page.get_by_label("Кому").select_option(label="Соколова Мария Ивановна")
+    await page.get_by_label("Роль").select_option(label="Заместитель директора")
+    ends = (datetime.now(MOSCOW) + timedelta(days=7)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
+    await page.get_by_label("Окончание").fill(ends.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_label(re.compile(r"^Номер \(")).fill("17")
+    await page.get_by_label(re.compile(r"^Дата \(")).fill("2026-11-27")
+    await page.get_by_role("button", name="Предоставить доступ").click()
+    await expect(page.get_by_text("Доступ предоставлен.")).to_be_visible()
+    temporary = page.get_by_role("table", name="Временный доступ (сначала заканчивающийся раньше)")
+    row = temporary.get_by_role("row", name=re.compile("Соколова Мария Ивановна"))
+    await expect(row).to_contain_text("Заместитель директора")
+    await expect(row).to_contain_text("№ 17 от 27.11.2026")
+    await expect(row).to_contain_text(ends.strftime("%d.%m.%Y 18:00"))
+    await page.screenshot(path=screenshots / "8-access.png", full_page=True)
+    granted = [
+        b
+        for b in await bindings_of(stack, district_admin, school)
+        if b.role == access_pb2.ROLE_DEPUTY and b.person_id == teacher_binding.person_id
+    ]
+    assert len(granted) == 1
+    assert (granted[0].basis.number, granted[0].basis.date) == ("17", "2026-11-27")
+    assert granted[0].valid_until.ToDatetime(tzinfo=UTC) == ends.astimezone(UTC)
+
+    # On a phone: the tables scroll in their own box, the page does not.
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.screenshot(path=screenshots / "9-access-phone.png", full_page=True)
+    await page.goto(site(stack) + "/people")
+    await page.screenshot(path=screenshots / "10-people-phone.png", full_page=True)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+
+
+async def test_a_teacher_gets_the_refusal_page_not_the_administrators_forms(
+    stack: Stack,
+    district_admin: Person,
+    keycloak: KeycloakAdmin,
+    page: Page,
+    screenshots: Path,
+) -> None:
+    _, teacher, _ = await school_with(stack, district_admin, keycloak, "teacher")
+    await sign_in(page, stack, teacher.login, teacher.password, "/people/hire")
+    refusal = page.get_by_role("heading", name="У вас нет права видеть или изменять это.")
+    await expect(refusal).to_be_visible()
+    await expect(page.get_by_label("Логин")).to_have_count(0)
+    await page.screenshot(path=screenshots / "1-refused.png", full_page=True)
+    menu = page.get_by_role("navigation", name="Главное меню")
+    await expect(menu.get_by_role("link", name="Люди", exact=True)).to_have_count(0)
+    for path in ("/people/hire", "/people/import", "/access", "/pd-log"):
+        response = await page.goto(site(stack) + path)
+        assert response is not None and response.status == 403, path
+        await expect(refusal).to_be_visible()
+    # Sending the form anyway (with the teacher's own session and CSRF token) is refused too.
+    token = await page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    login = unique("intruder")
+    sent = await page.request.post(
+        site(stack) + "/people/hire",
+        form={
+            "csrf_token": token,
+            "last_name": "Иванов",
+            "first_name": "Иван",
+            "role": "administrator",
+            "position": "администратор",
+            "login": login,
+        },
+    )
+    assert sent.status == 403
+    assert keycloak.user(login) is None
