@@ -160,3 +160,23 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     assert not lock.locked
     assert [u.reason for u in lock.unlocks] == ["Исправление ошибочно выставленной оценки"]
     assert lock.unlocks[0].expires_at.seconds - lock.unlocks[0].unlocked_at.seconds == 7200
+
+    # A teacher sees only their own overdue lessons, and no monitoring; a colleague has none.
+    await page.get_by_role("button", name="Выйти").click()
+    await sign_in(page, stack, cw.teacher.login, cw.teacher.password, "/overdue")
+    await expect(page.get_by_text("Ваши уроки.")).to_be_visible()
+    await expect(lessons.locator("tr", has=link)).to_contain_text("7А")
+    await expect(page.get_by_label("Учитель")).to_have_count(0)
+    await expect(page.get_by_role("link", name="Контроль журнала")).to_have_count(0)
+    await page.screenshot(path=screenshots / "8-teacher-overdue.png", full_page=True)
+    answer = await page.goto(site(stack) + "/monitoring")
+    assert answer is not None and answer.status == 403
+    await expect(
+        page.get_by_role(
+            "heading", name="Эта страница — для заместителя директора и директора организации."
+        )
+    ).to_be_visible()
+    await page.get_by_role("button", name="Выйти").click()
+    await sign_in(page, stack, cw.colleague.login, cw.colleague.password, "/overdue")
+    await expect(page.locator("#overdue-total")).to_have_text("Просроченных уроков нет.")
+    await expect(page.locator("a[href^='/journal/lessons/']")).to_have_count(0)
