@@ -123,7 +123,8 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
     await expect(cell(first, yesterday.id)).to_have_text("4 •")
     await page.keyboard.press("ArrowRight")
     await expect(cell(first, today.id)).to_be_focused()
-    await page.keyboard.press("н")
+    # The key labelled Н on a Russian keyboard (Playwright presses keys of the US layout).
+    await page.keyboard.press("KeyY")
     await page.keyboard.press("ArrowDown")
     await expect(cell(second, today.id)).to_be_focused()
     await page.keyboard.press("ArrowLeft")

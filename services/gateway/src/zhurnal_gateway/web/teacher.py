@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import grpc
 from fastapi import APIRouter, Path, Query, Request
@@ -491,7 +492,9 @@ async def save_lesson_form(
     lesson_id: Id, request: Request, viewer: ViewerDep, gateway: GatewayDep
 ) -> Response:
     """Save the form; field errors and conflicts re-render it, success goes back to GET."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    # A plain urlencoded form (the CSRF check has read it the same way).
+    body = (await request.body()).decode("utf-8", "replace")
+    form = dict(parse_qsl(body, keep_blank_values=True, max_num_fields=2000))
     entries = await _read_lesson(gateway, lesson_id)
     roster = list(entries.roster)
     state = state_from_form(form, roster, list(entries.marks))

@@ -12,6 +12,8 @@
   var csrf = meta ? meta.getAttribute("content") : "";
   var SHORT = { present: "", excused: "у", unexcused: "н", ill: "б", late: "оп" };
   var LETTERS = { "н": "unexcused", "у": "excused", "б": "ill", "п": "present" };
+  // The keys labelled н, у, б, п on a Russian keyboard, whatever layout is switched on.
+  var CODES = { KeyY: "н", KeyE: "у", Comma: "б", KeyG: "п" };
   var MARK_KEYS = "12345";
 
   var grid = [];      // grid[row][col] = cell
@@ -290,7 +292,7 @@
     else if (key === "Home") { focus(cell.row, 0); }
     else if (key === "End") { focus(cell.row, grid[cell.row].length - 1); }
     else if (key === "Enter") { saveAll(); }
-    else if ((event.ctrlKey || event.metaKey) && (key === "d" || key === "D" || key === "в")) {
+    else if ((event.ctrlKey || event.metaKey) && event.code === "KeyD") {
       fillDown(cell);
     }
     else if (event.ctrlKey || event.metaKey || event.altKey) { handled = false; }
@@ -304,6 +306,7 @@
       setMark(cell, cell.marks[0].value + (key === "+" ? "+" : "-"));
     }
     else if (LETTERS[key.toLowerCase()]) { setStatus(cell, LETTERS[key.toLowerCase()]); }
+    else if (CODES[event.code]) { setStatus(cell, LETTERS[CODES[event.code]]); }
     else if (key === " ") { /* a button's click: nothing to do */ }
     else { handled = false; }
     if (handled) { event.preventDefault(); }
