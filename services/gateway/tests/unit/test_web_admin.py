@@ -251,3 +251,9 @@ def test_every_text_of_the_pages_has_its_russian_translation() -> None:
         elif message not in catalogue("ru"):
             missing.append(message)
     assert not missing, missing
+
+
+def test_fixed_paths_under_people_come_before_a_person_s_id() -> None:
+    paths = [getattr(route, "path", "") for route in admin.router.routes]
+    for fixed in ("/people/hire", "/people/import"):
+        assert paths.index(fixed) < paths.index("/people/{person_id}"), fixed

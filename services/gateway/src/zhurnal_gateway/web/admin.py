@@ -511,6 +511,79 @@ async def hire(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Resp
     )
 
 
+# --- import ---------------------------------------------------------------------------------
+
+
+def _import_page(
+    request: Request, viewer: Viewer, status_code: int = 200, **values: Any
+) -> Response:
+    defaults: dict[str, Any] = {
+        "content": "",
+        "checked": None,
+        "header": [],
+        "rows": [],
+        "unreadable": "",
+        "problems_by_line": {},
+        "imported": None,
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    return _show(request, viewer, "admin_import.html", status_code, **{**defaults, **values})
+
+
+@router.get("/people/import")
+async def import_form(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
+    """Paste the file's CSV text; the check (a dry run) comes first."""
+    await _require(gateway, "person.manage", _home(viewer))
+    return _import_page(request, viewer)
+
+
+@router.post("/people/import")
+async def import_people(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
+    """Check the file (dry run: every bad line and field) or, after a clean check, import it."""
+    form = await _form(request)
+    text = (form.get("content") or [""])[0]
+    apply = first(form, "action") == "apply"
+    key = first(form, "idempotency_key") or str(uuid.uuid4())
+    content = text.encode("utf-8")
+    if not text.strip() or len(content) > MAX_CSV:
+        errors = FormErrors()
+        errors.add("content", "is required" if not text.strip() else "the file is too large")
+        return _import_page(request, viewer, 422, content=text, errors=errors)
+    reply = await gateway.people.ImportPeople(
+        people_pb2.ImportPeopleRequest(
+            institution_id=_home(viewer),
+            format=people_pb2.IMPORT_FORMAT_CSV,
+            content=content,
+            dry_run=not apply,
+            idempotency_key=key if apply else "",
+        )
+    )
+    problems_by_line: dict[int, list[people_pb2.ImportProblem]] = {}
+    for problem in reply.problems:
+        problems_by_line.setdefault(problem.line, []).append(problem)
+    header, rows, unreadable = preview_rows(content)
+    imported = None
+    if apply and not reply.problems:
+        imported = list(reply.accounts)
+    return _import_page(
+        request,
+        viewer,
+        422 if reply.problems else 200,
+        content=text,
+        checked=reply,
+        header=header,
+        rows=rows,
+        unreadable=unreadable,
+        problems_by_line=problems_by_line,
+        imported=imported,
+        idempotency_key=key,
+        applied=apply,
+    )
+
+
+# --- one person ------------------------------------------------------------------------------
+
+
 async def _person_page(
     request: Request,
     viewer: Viewer,
@@ -813,76 +886,6 @@ async def revoke_access(
             status_code=http_status_for(exc.code(), []),
         )
     return RedirectResponse("/access?revoked=1", status_code=303)
-
-
-# --- import ---------------------------------------------------------------------------------
-
-
-def _import_page(
-    request: Request, viewer: Viewer, status_code: int = 200, **values: Any
-) -> Response:
-    defaults: dict[str, Any] = {
-        "content": "",
-        "checked": None,
-        "header": [],
-        "rows": [],
-        "unreadable": "",
-        "problems_by_line": {},
-        "imported": None,
-        "idempotency_key": str(uuid.uuid4()),
-    }
-    return _show(request, viewer, "admin_import.html", status_code, **{**defaults, **values})
-
-
-@router.get("/people/import")
-async def import_form(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
-    """Paste the file's CSV text; the check (a dry run) comes first."""
-    await _require(gateway, "person.manage", _home(viewer))
-    return _import_page(request, viewer)
-
-
-@router.post("/people/import")
-async def import_people(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
-    """Check the file (dry run: every bad line and field) or, after a clean check, import it."""
-    form = await _form(request)
-    text = (form.get("content") or [""])[0]
-    apply = first(form, "action") == "apply"
-    key = first(form, "idempotency_key") or str(uuid.uuid4())
-    content = text.encode("utf-8")
-    if not text.strip() or len(content) > MAX_CSV:
-        errors = FormErrors()
-        errors.add("content", "is required" if not text.strip() else "the file is too large")
-        return _import_page(request, viewer, 422, content=text, errors=errors)
-    reply = await gateway.people.ImportPeople(
-        people_pb2.ImportPeopleRequest(
-            institution_id=_home(viewer),
-            format=people_pb2.IMPORT_FORMAT_CSV,
-            content=content,
-            dry_run=not apply,
-            idempotency_key=key if apply else "",
-        )
-    )
-    problems_by_line: dict[int, list[people_pb2.ImportProblem]] = {}
-    for problem in reply.problems:
-        problems_by_line.setdefault(problem.line, []).append(problem)
-    header, rows, unreadable = preview_rows(content)
-    imported = None
-    if apply and not reply.problems:
-        imported = list(reply.accounts)
-    return _import_page(
-        request,
-        viewer,
-        422 if reply.problems else 200,
-        content=text,
-        checked=reply,
-        header=header,
-        rows=rows,
-        unreadable=unreadable,
-        problems_by_line=problems_by_line,
-        imported=imported,
-        idempotency_key=key,
-        applied=apply,
-    )
 
 
 # --- the personal-data access log -----------------------------------------------------------
