@@ -13,11 +13,14 @@ import pytest
 from e2e.browser import sign_in, site
 from e2e.journal_world import TODAY, Journal, class_journal
 from e2e.test_institution_slice import wait_for
+from e2e.test_lesson_plans import topics
 from e2e.world import Curriculum
 from playwright.async_api import Page, expect
 
-from zhurnal.curriculum.v1 import calendar_pb2
+from zhurnal.curriculum.v1 import calendar_pb2, hours_pb2, opening_pb2, plans_pb2
+from zhurnal.curriculum.v1.opening_pb2_grpc import YearOpeningServiceStub
 from zhurnal.journal.v1 import journal_pb2 as pb
+from zhurnal_kit.grpc_client import make_channel
 from zhurnal_kit.pytest_plugin import Person, Stack
 from zhurnal_kit.testing import KeycloakAdmin
 
@@ -180,3 +183,96 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     await sign_in(page, stack, cw.colleague.login, cw.colleague.password, "/overdue")
     await expect(page.locator("#overdue-total")).to_have_text("Просроченных уроков нет.")
     await expect(page.locator("a[href^='/journal/lessons/']")).to_have_count(0)
+
+
+async def test_deputy_approves_a_lesson_plan_and_reads_the_year_opening_checklist(
+    stack: Stack,
+    district_admin: Person,
+    keycloak: KeycloakAdmin,
+    page: Page,
+    screenshots: Path,
+) -> None:
+    cw = await class_journal(stack, district_admin, keycloak)
+    async with Curriculum(stack, cw.deputy) as cur, Curriculum(stack, cw.teacher) as mine:
+        line = hours_pb2.CurriculumLine(group_id=cw.group.id, subject_id=cw.maths.id, hours=2)
+        await cur.call(
+            cur.hours.SetCurriculum,
+            hours_pb2.SetCurriculumRequest(study_year_id=cw.year.id, lines=[line]),
+        )
+        plan = (
+            await mine.call(
+                mine.plans.SavePlan,
+                plans_pb2.SavePlanRequest(
+                    study_year_id=cw.year.id,
+                    group_id=cw.group.id,
+                    subject_id=cw.maths.id,
+                    teacher_id=cw.teacher.person_id,
+                    topics=topics(("Дроби", 1)),
+                ),
+            )
+        ).plan
+
+    await sign_in(page, stack, cw.deputy.login, cw.deputy.password, "/plans")
+    plans = page.get_by_role("table", name=re.compile("Тематические планы учебного года"))
+    row = plans.get_by_role("row", name=re.compile("7А"))
+    await expect(row).to_contain_text(NAME)
+    await expect(row).to_contain_text("черновик")
+    await expect(row).to_contain_text("не совпадает")
+    await page.screenshot(path=screenshots / "1-plans.png", full_page=True)
+    await row.get_by_role("link", name="Открыть").click()
+    await expect(page.get_by_role("heading", name="Тематический план: 7А")).to_be_visible()
+    short = "План: 1 ч, по учебному плану 2 ч (не хватает 1 ч)."
+    await expect(page.get_by_text(f"Мешает утверждению: {short}")).to_be_visible()
+
+    # Short of hours: curriculum refuses, and the page says why.
+    await page.get_by_role("button", name="Утвердить план").click()
+    await expect(page.get_by_role("alert")).to_contain_text("План не утверждён.")
+    await expect(page.get_by_role("alert")).to_contain_text(short)
+
+    # The teacher completes the plan; now the deputy approves it.
+    async with Curriculum(stack, cw.teacher) as mine:
+        await mine.call(
+            mine.plans.SavePlan,
+            plans_pb2.SavePlanRequest(
+                study_year_id=cw.year.id,
+                group_id=cw.group.id,
+                subject_id=cw.maths.id,
+                teacher_id=cw.teacher.person_id,
+                topics=topics(("Дроби", 1), ("Проценты", 1)),
+                expected_version=plan.version,
+            ),
+        )
+    await page.goto(site(stack) + f"/plans/{plan.id}")
+    await expect(page.get_by_role("cell", name="Проценты")).to_be_visible()
+    await page.get_by_role("button", name="Утвердить план").click()
+    await expect(page.get_by_role("status")).to_have_text("План утверждён.")
+    await expect(page.locator(".deputy-facts")).to_contain_text(f"утвердил(а): {NAME}")
+    await expect(page.get_by_role("button", name="Утвердить план")).to_have_count(0)
+    await page.screenshot(path=screenshots / "2-plan-approved.png", full_page=True)
+    async with Curriculum(stack, cw.deputy) as cur:
+        stored = (await cur.call(cur.plans.GetPlan, plans_pb2.GetPlanRequest(plan_id=plan.id))).plan
+    assert stored.status == plans_pb2.PLAN_STATUS_APPROVED
+    assert stored.approved_by == cw.deputy.person_id
+
+    # The year-opening checklist shows each step of curriculum's checklist, done or missing.
+    channel = make_channel(stack.grpc_addrs["curriculum"], default_timeout_s=30)
+    try:
+        checklist = await YearOpeningServiceStub(channel).GetOpeningChecklist(
+            opening_pb2.GetOpeningChecklistRequest(study_year_id=cw.year.id),
+            metadata=[("authorization", f"Bearer {cw.deputy.token()}")],
+        )
+    finally:
+        await channel.close()
+    await page.get_by_role("link", name="Открытие учебного года").click()
+    await expect(page.get_by_role("heading", name="Открытие учебного года")).to_be_visible()
+    steps = page.locator(".deputy-checklist > li")
+    await expect(steps).to_have_count(len(checklist.items))
+    for item, step in zip(checklist.items, await steps.all(), strict=True):
+        await expect(step.get_by_role("heading")).to_contain_text(item.title)
+        if item.done:
+            await expect(step.get_by_role("heading")).to_contain_text("выполнено")
+        for missing in item.missing:
+            await expect(step).to_contain_text(missing.message)
+    ready = "Год готов" if checklist.ready else "Год ещё не готов"
+    await expect(page.get_by_role("status")).to_contain_text(ready)
+    await page.screenshot(path=screenshots / "3-year-opening.png", full_page=True)
