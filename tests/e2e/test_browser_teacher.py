@@ -182,6 +182,21 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
     await expect(grid).to_be_visible()
     await page.screenshot(path=screenshots / "4-grid-phone.png", full_page=True)
 
+    # The deputy reads the same grid, as saved, with nothing to type into.
+    assert page.context.browser is not None
+    context = await page.context.browser.new_context(locale="ru-RU")
+    deputy = await context.new_page()
+    try:
+        await sign_in(deputy, stack, world.deputy.login, world.deputy.password, "/journal")
+        await deputy.get_by_role("link", name=re.compile("^7А — все предметы")).click()
+        read = deputy.get_by_role("table", name=re.compile("^Оценки и посещаемость: 7А"))
+        third_yesterday = f'button.cell[data-student="{third}"][data-lesson="{yesterday.id}"]'
+        await expect(read.locator(third_yesterday)).to_have_text("3")
+        await expect(deputy.locator("button.fill")).to_have_count(0)
+        await expect(deputy.get_by_text("Как заполнять журнал с клавиатуры")).to_have_count(0)
+    finally:
+        await context.close()
+
 
 async def test_teacher_fills_in_the_lesson_form_without_script(
     stack: Stack,

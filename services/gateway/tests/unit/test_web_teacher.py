@@ -114,7 +114,7 @@ def test_unknown_values_of_the_form_fall_back_to_safe_defaults() -> None:
 
 
 def test_the_journals_field_errors_read_in_russian() -> None:
-    assert teacher.describe("ru", "is required") == "обязательное поле"
+    assert teacher.describe("ru", "is required") == "обязательно для заполнения"
     assert (
         teacher.describe("ru", "must be between 1 and the lesson's 45 minutes")
         == "От 1 до 45 минут."

@@ -27,6 +27,7 @@ from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.identity.v1 import people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
+from zhurnal_gateway.api.convert import to_day
 from zhurnal_gateway.api.deps import GatewayDep
 from zhurnal_gateway.api.journal import _KIND, _STATUS, _info, _lesson, get_grid
 from zhurnal_gateway.web.render import MenuItem, language, menu_item, page, translator
@@ -283,10 +284,6 @@ def cell_marks(marks: list[Any]) -> dict[tuple[str, str], list[dict[str, str]]]:
 # ------------------------------------------------------------------ reading the services
 
 
-def _day(value: date) -> calendar_pb2.Day:
-    return calendar_pb2.Day(iso=value.isoformat())
-
-
 async def _names(gateway: Any, person_ids: list[str]) -> dict[str, str]:
     """Names of people (each read once; one that cannot be read shows as unknown)."""
     wanted = list(dict.fromkeys(p for p in person_ids if p))
@@ -314,8 +311,8 @@ async def _lessons(
         reply = await gateway.timetable.ListLessons(
             tt.ListLessonsRequest(
                 institution_id=institution_id,
-                **{"from": _day(start)},
-                to=_day(end),
+                **{"from": to_day(start)},
+                to=to_day(end),
                 page_size=2000,
                 page_token=token,
                 **which,
