@@ -211,6 +211,38 @@ async def test_an_administrator_hires_reads_personal_data_imports_and_grants_acc
     await page.screenshot(path=screenshots / "10-people-phone.png", full_page=True)
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+    await page.set_viewport_size({"width": 1280, "height": 800})
+
+    # The temporary role is revoked with a reason, then the teacher is dismissed on an order.
+    await page.goto(site(stack) + "/access")
+    row = temporary.get_by_role("row", name=re.compile("Соколова Мария Ивановна"))
+    await row.get_by_role("textbox").fill("заявление № 18 об отзыве")
+    await row.get_by_role("button", name="Отозвать").click()
+    await expect(page.get_by_text("Доступ отозван.")).to_be_visible()
+    await expect(page.get_by_text("Действующего временного доступа нет.")).to_be_visible()
+    roles = [
+        b.role
+        for b in await bindings_of(stack, district_admin, school)
+        if b.person_id == teacher_binding.person_id
+    ]
+    assert roles == [access_pb2.ROLE_TEACHER]
+    await page.goto(site(stack) + f"/people/{teacher_binding.person_id}")
+    await page.get_by_role("link", name="Уволить").click()
+    await expect(page.get_by_role("heading", name=re.compile("^Уволить"))).to_be_visible()
+    await page.get_by_role("button", name="Уволить").click()
+    await expect(page.locator("#basis_number-error")).to_be_visible()
+    await page.get_by_label("Номер приказа").fill("52-к")
+    await page.get_by_label("Дата приказа").fill("2026-11-28")
+    await page.screenshot(path=screenshots / "11-dismiss.png", full_page=True)
+    await page.get_by_role("button", name="Уволить").click()
+    await expect(page.get_by_text("Уволен(а): учётная запись отключена")).to_be_visible()
+    dismissed = keycloak.user(login)
+    assert dismissed is not None and dismissed["enabled"] is False
+    assert not [
+        b
+        for b in await bindings_of(stack, district_admin, school)
+        if b.person_id == teacher_binding.person_id
+    ]
 
 
 async def test_a_teacher_gets_the_refusal_page_not_the_administrators_forms(

@@ -414,6 +414,7 @@ async def people_list(
             else "",
             first_link=page_link("/people", kind=kind) if page_token else "",
             may_manage=viewer.has("administrator"),
+            dismissed=request.query_params.get("dismissed") == "1",
         ),
         viewer=viewer,
     )
@@ -610,7 +611,6 @@ async def _person_page(
             bindings=[_binding(b, zone) for b in bindings if b.person_id == person_id],
             purpose=purpose,
             errors=errors or FormErrors(),
-            dismissed=request.query_params.get("dismissed") == "1",
             may_manage=viewer.has("administrator"),
         ),
         viewer=viewer,
@@ -704,7 +704,9 @@ async def dismiss(
         except grpc.aio.AioRpcError as exc:
             errors = map_violations(_violations(exc), DISMISS_FIELDS, DISMISS_INPUTS)
         else:
-            return RedirectResponse(f"/people/{person_id}?dismissed=1", status_code=303)
+            # A dismissed person has no role in the institution left, so identity no longer
+            # shows their card here: back to the staff list.
+            return RedirectResponse("/people?kind=staff&dismissed=1", status_code=303)
     found = await gateway.people.GetPerson(people_pb2.GetPersonRequest(id=person_id))
     return _show(
         request,
