@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from zhurnal_kit.auth import Caller, current_caller
 from zhurnal_kit.idempotency import recall, remember
 from zhurnal_kit.sql import Prepared
 from zhurnal_kit.tables import idempotency_record, kit_metadata
@@ -104,6 +105,30 @@ async def test_idempotency_records_are_recalled_in_their_transaction(engine: Asy
     async with sessions() as session:
         assert await recall(session, "op", key) == b"first"
         assert await recall(session, "op", "") is None
+
+
+async def test_an_idempotency_key_belongs_to_its_caller(engine: AsyncEngine) -> None:
+    sessions = async_sessionmaker(engine)
+    key = uuid.uuid4().hex
+    first, second = Caller(subject=str(uuid.uuid4())), Caller(subject=str(uuid.uuid4()))
+    token = current_caller.set(first)
+    try:
+        async with sessions() as session:
+            await remember(session, "op", key, b"first's")
+            await session.commit()
+        current_caller.set(second)
+        async with sessions() as session:
+            # Another caller's same key is another request: no answer of the first leaks, and
+            # their own write is not blocked.
+            assert await recall(session, "op", key) is None
+            await remember(session, "op", key, b"second's")
+            await session.commit()
+            assert await recall(session, "op", key) == b"second's"
+        current_caller.set(first)
+        async with sessions() as session:
+            assert await recall(session, "op", key) == b"first's"
+    finally:
+        current_caller.reset(token)
 
 
 def test_a_missing_parameter_is_named() -> None:

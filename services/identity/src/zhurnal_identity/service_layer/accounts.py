@@ -108,9 +108,14 @@ async def undo_stale_pending(uows: UowFactory, accounts: AccountDirectory) -> in
         if account is not None and account.person_id == person.id:
             await accounts.delete_user(account.user_id)
         async with uows() as uow:
+            # The hire's record names the person and its binding (older ones the person only).
+            records = [person.id] + [
+                f"{person.id} {b.id}" for b in await uow.bindings.open_for_person(person.id)
+            ]
             await uow.people.delete(person.id)
             for operation in ("hire_staff", "register_student", "register_guardian"):
-                await forget_response(uow.session, operation, person.id.encode())
+                for record in records:
+                    await forget_response(uow.session, operation, record.encode())
             await uow.commit()
         log.warning("stale pending person removed", extra={"person_id": person.id})
     return len(stale)

@@ -193,7 +193,9 @@ async def enrol(
         await uow.people.add(person)
         await uow.bindings.add(binding)
         await uow.guardians.add_many([(person.id, s) for s in students])
-        await remember(uow.session, operation, command.idempotency_key, person.id.encode())
+        # The binding too: a retry after the person's roles ended still names what was made.
+        record = f"{person.id} {binding.id}"
+        await remember(uow.session, operation, command.idempotency_key, record.encode())
         await uow.commit()
     # Phase 2: the account.
     password = temporary_password()
@@ -228,9 +230,13 @@ async def enrol(
     return enrolled
 
 
-async def _recalled(uow: IdentityUnitOfWork, person_id: str) -> Enrolled:
+async def _recalled(uow: IdentityUnitOfWork, record: str) -> Enrolled:
+    person_id, _, binding_id = record.partition(" ")
     person = await uow.people.get(person_id)
-    bindings = await uow.bindings.open_for_person(person_id)
+    # Records written before the binding was kept name the person only.
+    bindings = (
+        [b] if binding_id and (b := await uow.bindings.get(binding_id)) else []
+    ) or await uow.bindings.open_for_person(person_id)
     assert person is not None and bindings, "an idempotency record points at a missing person"
     return Enrolled(person, bindings[0], "", await uow.guardians.children_of(person_id))
 
