@@ -68,15 +68,23 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     assert width <= 375, f"the page is {width} px wide on a phone"
     await page.set_viewport_size({"width": 1280, "height": 900})
 
-    # Monitoring of yesterday's week: held, not recorded, overdue, per teacher and group.
+    # Monitoring of yesterday's week: one lesson held, overdue, per teacher and group; once
+    # the teacher records it today, it counts as recorded late.
     week = (TODAY - timedelta(days=1)).isoformat()
     await page.goto(site(stack) + f"/monitoring?week={week}")
     await expect(page.get_by_role("heading", name="Контроль журнала")).to_be_visible()
     per_group = page.get_by_role("table", name="По классам")
     group_row = per_group.get_by_role("row", name=re.compile("7А"))
-    await expect(group_row).to_contain_text("просрочено")
+    # Held, recorded, completeness, recorded late, overdue.
+    await expect(group_row.get_by_role("cell")).to_have_text(
+        ["1", "0", "0 %", "0", re.compile(r"^1\s+просрочено$")]
+    )
     await expect(page.get_by_role("table", name="По учителям")).to_contain_text(NAME)
     await page.screenshot(path=screenshots / "3-monitoring.png", full_page=True)
+    async with Journal(stack, cw.teacher) as j:
+        await j.save(cw.yesterday.id, 0, record=pb.LessonRecord(topic="Сложение дробей"))
+    await page.reload()
+    await expect(group_row.get_by_role("cell")).to_have_text(["1", "1", "100 %", "1", "0"])
 
     # Study periods: closing needs the confirmation, then the first period closes.
     await page.get_by_role("link", name="Учебные периоды").click()
@@ -168,7 +176,9 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     await page.get_by_role("button", name="Выйти").click()
     await sign_in(page, stack, cw.teacher.login, cw.teacher.password, "/overdue")
     await expect(page.get_by_text("Ваши уроки.")).to_be_visible()
-    await expect(lessons.locator("tr", has=link)).to_contain_text("7А")
+    earlier = page.locator(f'a[href="/journal/lessons/{cw.earlier.id}"]')
+    await expect(lessons.locator("tr", has=earlier)).to_contain_text("7А")
+    await expect(link).to_have_count(0)  # recorded by now
     await expect(page.get_by_label("Учитель")).to_have_count(0)
     await expect(page.get_by_role("link", name="Контроль журнала")).to_have_count(0)
     await page.screenshot(path=screenshots / "8-teacher-overdue.png", full_page=True)

@@ -235,3 +235,28 @@ def test_the_plan_page_offers_approval_only_to_the_deputy() -> None:
     }
     assert "Утвердить план" in _render("deputy_plan.html", may_approve=True, **common)
     assert "Утвердить план" not in _render("deputy_plan.html", may_approve=False, **common)
+
+
+def test_an_approved_plan_says_who_approved_it_and_when() -> None:
+    plan = plans_pb2.LessonPlan(
+        id="pl",
+        status=plans_pb2.PLAN_STATUS_APPROVED,
+        approved_by="d",
+        approved_at="2026-11-28T20:40:00+00:00",
+    )
+    row = deputy._plan_row(plan, {"d": "Иванова Ольга Петровна"}, {})
+    html = _render(
+        "deputy_plan.html",
+        row=row,
+        plan=plan,
+        problems=[],
+        blocking=False,
+        lessons=0,
+        without_lessons=set(),
+        done="approved",
+        errors=[],
+        may_approve=True,
+    )
+    assert "утверждён 28.11.2026 20:40, утвердил(а): Иванова Ольга Петровна" in html
+    assert "Утвердить план" not in html
+    assert deputy._instant("not a time") is None

@@ -720,6 +720,14 @@ async def plans(
     return page(request, "deputy_plans.html", context, viewer=viewer)
 
 
+def _instant(text: str) -> datetime | None:
+    """An RFC 3339 instant of curriculum (None when unset or unreadable)."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def _plan_row(
     plan: plans_pb2.LessonPlan, people: dict[str, str], groups: dict[str, str]
 ) -> dict[str, Any]:
@@ -729,6 +737,7 @@ def _plan_row(
         "teacher": people.get(plan.teacher_id, ""),
         "approved": plan.status == plans_pb2.PLAN_STATUS_APPROVED,
         "approved_by": people.get(plan.approved_by, ""),
+        "approved_at": _instant(plan.approved_at),
         "curriculum_hours": plan.curriculum_hours if plan.HasField("curriculum_hours") else None,
         "hours_match": plan.HasField("curriculum_hours")
         and plan.curriculum_hours == plan.total_hours,
@@ -760,8 +769,10 @@ async def _plan_page(
     if not institution:
         return _not_yours(request, viewer)
     reply = await gateway.plans.GetPlan(plans_pb2.GetPlanRequest(plan_id=plan_id))
-    people, groups = await asyncio.gather(
-        _staff_names(gateway, institution), _group_names(gateway, [reply.plan.study_year_id])
+    people, groups, clock = await asyncio.gather(
+        _staff_names(gateway, institution),
+        _group_names(gateway, [reply.plan.study_year_id]),
+        _clock(gateway, institution),
     )
     context = {
         "row": _plan_row(reply.plan, people, groups),
@@ -773,6 +784,7 @@ async def _plan_page(
         "done": done,
         "errors": errors or [],
         "may_approve": viewer.has("deputy"),
+        **clock.context(),
     }
     return page(
         request, "deputy_plan.html", context, viewer=viewer, status_code=422 if errors else 200
