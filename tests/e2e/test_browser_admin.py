@@ -245,14 +245,14 @@ async def test_an_administrator_hires_reads_personal_data_imports_and_grants_acc
     ]
 
 
-async def test_a_teacher_gets_the_refusal_page_not_the_administrators_forms(
+async def test_a_teacher_is_refused_and_a_director_only_reviews(
     stack: Stack,
     district_admin: Person,
     keycloak: KeycloakAdmin,
     page: Page,
     screenshots: Path,
 ) -> None:
-    _, teacher, _ = await school_with(stack, district_admin, keycloak, "teacher")
+    school, teacher, _ = await school_with(stack, district_admin, keycloak, "teacher")
     await sign_in(page, stack, teacher.login, teacher.password, "/people/hire")
     refusal = page.get_by_role("heading", name="У вас нет права видеть или изменять это.")
     await expect(refusal).to_be_visible()
@@ -281,3 +281,20 @@ async def test_a_teacher_gets_the_refusal_page_not_the_administrators_forms(
     )
     assert sent.status == 403
     assert keycloak.user(login) is None
+
+    # A director reviews access and reads the log, but neither hires nor grants.
+    async with Identity(stack, district_admin.token()) as district:
+        director = await hire(stack, district, keycloak, school, "director")
+    await page.goto(site(stack) + "/")
+    await page.get_by_role("button", name="Выйти").click()
+    await sign_in(page, stack, director.login, director.password, "/access")
+    await expect(page.get_by_role("heading", name="Проверка доступа", level=1)).to_be_visible()
+    permanent = page.get_by_role("table", name="Постоянный доступ")
+    await expect(permanent.get_by_role("row", name=re.compile("Учитель"))).to_have_count(1)
+    await expect(page.get_by_role("button", name="Предоставить доступ")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Отозвать")).to_have_count(0)
+    await page.screenshot(path=screenshots / "2-director-access.png", full_page=True)
+    for path, status in (("/pd-log", 200), ("/people/hire", 403), ("/people", 200)):
+        response = await page.goto(site(stack) + path)
+        assert response is not None and response.status == status, path
+    await expect(page.get_by_role("link", name="Принять сотрудника")).to_have_count(0)
