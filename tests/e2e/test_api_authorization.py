@@ -57,6 +57,7 @@ def reads(world: ClassJournal) -> dict[str, str]:
         "roster": f"/api/v1/groups/{world.group.id}/roster",
         "institution": f"/api/v1/institutions/{world.institution_id}",
         "timeliness": f"/api/v1/timeliness?institution_id={world.institution_id}&{days}&by=teacher",
+        "period_locks": f"/api/v1/institutions/{world.institution_id}/period-locks",
     }
 
 
@@ -88,6 +89,7 @@ ALLOWED_AT_HOME = {
         "groups",
         "roster",
         "timeliness",
+        "period_locks",
     },
     "teacher": {"lesson", "grid", "diary", "people", "person", "groups", "roster"},
     "colleague": {"people", "person", "groups", "roster"},
