@@ -111,12 +111,17 @@ def test_an_overlong_student_id_is_refused_before_any_call() -> None:
 def test_whose_diary_the_one_asked_for_else_ones_own_else_the_first_child() -> None:
     student = viewer("s1", ("student",))
     parent = viewer("g1", ("guardian",), ("c1", "c2"))
-    assert diary.chosen_student(student, "") == "s1"
-    assert diary.chosen_student(parent, "") == "c1"
+    assert diary.chosen_student(student, "", []) == "s1"
+    assert diary.chosen_student(parent, "", ["c2", "c1"]) == "c2"
     # Any other id is passed on: the journal decides whether it may be read.
-    assert diary.chosen_student(parent, "c2") == "c2"
-    assert diary.chosen_student(parent, "stranger") == "stranger"
-    assert diary.chosen_student(viewer("g2", ("guardian",)), "") == ""
+    assert diary.chosen_student(parent, "c1", ["c2", "c1"]) == "c1"
+    assert diary.chosen_student(parent, "stranger", ["c2", "c1"]) == "stranger"
+    assert diary.chosen_student(viewer("g2", ("guardian",)), "", []) == ""
+
+
+def test_children_are_listed_by_name() -> None:
+    children = [("c3", ""), ("c1", "Иванова Анна"), ("c2", "Иванов Пётр"), ("c4", "Ёжиков Лев")]
+    assert [c for c, _ in sorted(children, key=diary.name_order)] == ["c4", "c2", "c1", "c3"]
 
 
 def test_week_days_hold_their_lessons_by_time_and_nothing_outside_the_week() -> None:

@@ -79,14 +79,20 @@ def checked_id(text: str, name: str) -> str:
     return text
 
 
-def chosen_student(viewer: Viewer, requested: str) -> str:
+def chosen_student(viewer: Viewer, requested: str, children: Sequence[str]) -> str:
     """Whose diary to show: the one asked for (the journal decides if it may be read), else
     the viewer's own when they are a student, else their first child; "" when none."""
     if requested:
         return requested
     if viewer.has("student") and viewer.person_id:
         return viewer.person_id
-    return viewer.children_ids[0] if viewer.children_ids else ""
+    return children[0] if children else ""
+
+
+def name_order(child: tuple[str, str]) -> tuple[bool, str, str]:
+    """Children in the order of their names (Ё as Е), unnamed ones last."""
+    child_id, name = child
+    return (not name, name.casefold().replace("ё", "е"), child_id)
 
 
 def school_year_label(day: date) -> str:
@@ -301,9 +307,10 @@ class Whose:
 
 
 async def whose(gateway: Gateway, viewer: Viewer, requested: str) -> Whose:
-    """Whose diary: the student asked for, else the viewer's own or their first child."""
-    student_id = chosen_student(viewer, checked_id(requested, "student"))
-    children = await children_names(gateway, viewer) if viewer.children_ids else []
+    """Whose diary: the student asked for, else the viewer's own or their first child (by
+    name)."""
+    children = sorted(await children_names(gateway, viewer), key=name_order)
+    student_id = chosen_student(viewer, checked_id(requested, "student"), [c for c, _ in children])
     name = viewer.name if student_id == viewer.person_id else dict(children).get(student_id, "")
     return Whose(student_id, name, children)
 
@@ -357,7 +364,7 @@ async def week(
     if not target.student_id:
         return page(request, "diary_week.html", {**context, "days": []}, viewer=viewer)
     lessons, _finals = await read_diary(
-        gateway, target.student_id, monday, monday + timedelta(days=6)
+        gateway, viewer, target.student_id, monday, monday + timedelta(days=6)
     )
     types = await mark_type_names(gateway, (item.lesson.institution_id for item in lessons))
     context.update(days=week_days(monday, lessons), mark_types=types)
@@ -383,7 +390,7 @@ async def marks(
         return page(request, "diary_marks.html", context, viewer=viewer)
     now = today()
     lessons, finals = await read_diary(
-        gateway, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD
+        gateway, viewer, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD
     )
     year_id = current_year_id(lessons, now)
     types = await mark_type_names(gateway, (item.lesson.institution_id for item in lessons))
