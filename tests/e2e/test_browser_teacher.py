@@ -17,6 +17,7 @@ from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
 from playwright.async_api import Page, expect
 
+from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_kit.pytest_plugin import Person, Stack
@@ -292,5 +293,28 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
 
         await page.set_viewport_size(PHONE)
         await page.screenshot(path=screenshots / "7-lesson-form-phone.png", full_page=True)
+
+        # The deputy closes the first period: its lesson is shown read-only, with the reason.
+        async with Curriculum(stack, world.deputy) as cur:
+            await cur.call(
+                cur.calendar.ClosePeriod,
+                calendar_pb2.ClosePeriodRequest(
+                    study_year_id=world.year.id, period_id=world.first.id
+                ),
+            )
+        async with Journal(stack, world.teacher) as j:
+
+            async def locked() -> bool:
+                return (await j.lesson(world.earlier.id)).lesson.read_only
+
+            await wait_for(locked, what="the journal to lock the closed period")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await page.goto(site(stack) + f"/journal/lessons/{world.earlier.id}")
+        await expect(page.get_by_text("Этот урок доступен только для чтения.")).to_be_visible()
+        await expect(page.get_by_role("button", name="Сохранить урок")).to_have_count(0)
+        students = page.get_by_role("table", name="Ученики на уроке")
+        # Nobody's attendance was saved: none is made up.
+        await expect(students.get_by_role("cell", name="—", exact=True)).to_have_count(3)
+        await page.screenshot(path=screenshots / "8-lesson-read-only.png", full_page=True)
     finally:
         await context.close()

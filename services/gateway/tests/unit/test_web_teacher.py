@@ -60,6 +60,7 @@ def test_a_saved_lesson_shows_its_record_attendance_and_marks() -> None:
     )
     assert state.attendance == {"a": "present", "b": "late"}
     assert state.late == {"a": "", "b": "7"}
+    assert state.marked == {"b"}
     assert [m.value for m in state.marks_of("a")] == ["5", ""]
 
 

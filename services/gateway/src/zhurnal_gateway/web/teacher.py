@@ -127,6 +127,8 @@ class FormState:
     version: int = 0
     idempotency_key: str = ""
     recorded: bool = False
+    # Students whose attendance is saved (the others are offered as present).
+    marked: set[str] = field(default_factory=set)
 
     def marks_of(self, student_id: str) -> list[MarkRow]:
         """The form's mark rows of one student (existing first, the new one last)."""
@@ -147,6 +149,7 @@ def state_of(entries: Any, roster: list[str]) -> FormState:
         recorded=record is not None,
     )
     saved = {a.student_id: a for a in entries.attendance}
+    state.marked = set(saved)
     for student in roster:
         found = saved.get(student)
         state.attendance[student] = found.status if found else "present"
