@@ -100,13 +100,19 @@ def page(
     """Render ``template`` for ``viewer`` in their language, with the page headers."""
     lang = language(request)
     gettext, ngettext = translator(lang)
+    menu = _menu(request, viewer)
+    # The current page's entry: the longest menu path the page's path starts with, so that
+    # /people/import marks "Import", not "People" as well.
+    path = request.url.path
+    matching = [i.path for i in menu if path == i.path or path.startswith(i.path.rstrip("/") + "/")]
     values: dict[str, Any] = {
         "lang": lang,
         "gettext": gettext,
         "ngettext": ngettext,
         "viewer": viewer,
-        "menu": _menu(request, viewer),
-        "current_path": request.url.path,
+        "menu": menu,
+        "current_menu": max(matching, key=len, default=""),
+        "current_path": path,
         "csrf_token": viewer.csrf_token if viewer else "",
         "district": bool(viewer and viewer.roles & DISTRICT_ROLES),
         **(context or {}),
