@@ -182,6 +182,8 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
     await page.reload()
     await expect(grid).to_be_visible()
     await page.screenshot(path=screenshots / "4-grid-phone.png", full_page=True)
+    width = await page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
 
     # The deputy reads the same grid, as saved, with nothing to type into.
     assert page.context.browser is not None
@@ -288,11 +290,14 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
         async with Journal(stack, world.teacher) as j:
             once = await j.lesson(world.yesterday.id)
         assert by_student(once)[0][absent] == ["4"]
-        await page.reload()
-        await expect(page.locator(f"#m-{once.marks[-1].id}-value")).to_have_count(1)
+        await page.goto(url)
+        await expect(page.locator(f"#m-{once.marks[-1].id}-value")).to_have_value("4")
 
         await page.set_viewport_size(PHONE)
         await page.screenshot(path=screenshots / "7-lesson-form-phone.png", full_page=True)
+        # Nothing but the tables' own boxes scrolls sideways on a phone.
+        width = await page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
 
         # The deputy closes the first period: its lesson is shown read-only, with the reason.
         async with Curriculum(stack, world.deputy) as cur:
