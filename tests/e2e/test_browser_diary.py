@@ -14,10 +14,11 @@ import pytest
 from e2e.browser import sign_in, site
 from e2e.journal_world import TODAY, ClassJournal, Journal, class_journal, d
 from e2e.test_institution_slice import wait_for
-from e2e.world import Curriculum, Identity, Member, unique
+from e2e.world import Curriculum, Identity, Member, create_group, unique
 from playwright.async_api import Browser, Page, expect
 
-from zhurnal.curriculum.v1 import groups_pb2
+from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2
+from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.identity.v1 import people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_kit.pytest_plugin import Person, Stack
@@ -79,6 +80,79 @@ async def save_marks(stack: Stack, world: ClassJournal, *extra: pb.MarkInput) ->
         )
 
 
+async def past_year(stack: Stack, world: ClassJournal) -> str:
+    """Last study year of students[0] in 6А: a period mark "4" and a year mark "5" in maths
+    (students[1] gets "3" for the year). Returns the year's first lesson day."""
+    s0, s1 = world.students[0].person_id, world.students[1].person_id
+    starts, ends = TODAY - timedelta(days=300), TODAY - timedelta(days=100)
+    async with Curriculum(stack, world.deputy) as cur:
+        year = (
+            await cur.call(
+                cur.calendar.CreateStudyYear,
+                calendar_pb2.CreateStudyYearRequest(
+                    institution_id=world.institution_id,
+                    name="Прошлый год",
+                    starts=d(starts),
+                    ends=d(ends),
+                    working_days=list(range(7)),
+                ),
+            )
+        ).study_year
+        period = (
+            await cur.call(
+                cur.calendar.AddStudyPeriod,
+                calendar_pb2.AddStudyPeriodRequest(
+                    study_year_id=year.id, name="Весь год", starts=d(starts), ends=d(ends)
+                ),
+            )
+        ).period
+        group = await create_group(cur.groups, cur.metadata, year.id, "6А", [6])
+        for student_id in (s0, s1):
+            await cur.call(
+                cur.groups.Enrol,
+                groups_pb2.EnrolRequest(
+                    group_id=group.id, student_id=student_id, joined=d(starts), reason="Зачислен"
+                ),
+            )
+        held = TODAY - timedelta(days=200)
+        lesson = (
+            await cur.call(
+                cur.timetable.AddExtraLesson,
+                tt.AddExtraLessonRequest(
+                    study_year_id=year.id,
+                    group_id=group.id,
+                    subject_id=world.maths.id,
+                    teacher_id=world.teacher.person_id,
+                    date=d(held),
+                    start=tt.LocalTime(hour=9),
+                    duration=45,
+                    reason="Занятие по расписанию",
+                ),
+            )
+        ).lesson
+    async with Journal(stack, world.teacher) as j:
+
+        async def known() -> bool:
+            return len((await j.lesson(lesson.id)).roster) == 2
+
+        await wait_for(known, what="the journal to learn last year's lesson")
+        for period_id, marks in (
+            (period.id, {s0: "4", s1: "3"}),
+            ("", {s0: "5", s1: "3"}),
+        ):
+            await j.call(
+                j.journal.SetFinalMarks,
+                pb.SetFinalMarksRequest(
+                    group_id=group.id,
+                    subject_id=world.maths.id,
+                    period_id=period_id,
+                    study_year_id=year.id,
+                    marks=[pb.FinalMarkInput(student_id=s, value=v) for s, v in marks.items()],
+                ),
+            )
+    return held.isoformat()
+
+
 async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another_child(
     stack: Stack,
     district_admin: Person,
@@ -89,6 +163,7 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
 ) -> None:
     world = await class_journal(stack, district_admin, keycloak)
     await save_marks(stack, world)
+    last_year_held = await past_year(stack, world)
     child, other = world.students[0].person_id, world.students[1].person_id
     week = world.yesterday.date.iso
 
@@ -128,7 +203,13 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
     await expect(second.get_by_role("heading")).to_contain_text("Период 2")
     await expect(second.locator("td .diary-mark")).to_have_text(["5", "4-"])
     await expect(second.locator(".diary-final")).to_have_text("не выставлена")
-    await expect(page.get_by_text("Итоговых оценок прошлых лет нет.")).to_be_visible()
+    # Final marks of the earlier year (R-2.2): its period's and the year's.
+    first_year = int(last_year_held[:4]) - (1 if int(last_year_held[5:7]) < 8 else 0)
+    earlier = page.get_by_role("table", name=f"{first_year}/{first_year + 1} учебный год")
+    await expect(earlier.get_by_role("columnheader")).to_have_text(
+        ["Предмет", "Период 1", "Годовая"]
+    )
+    await expect(earlier.locator("td")).to_have_text(["4", "5"])
     await page.screenshot(path=screenshots / "2-marks-per-period.png", full_page=True)
 
     # The other child's diary, typed into the address bar: refused by the journal.
@@ -157,6 +238,11 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
                 student_id=child, from_date=d(TODAY - timedelta(days=14)), to_date=d(TODAY)
             ),
         )
+        assert sorted((m.period_id != "", m.value) for m in diary.diary.final_marks) == [
+            (False, "5"),
+            (True, "4"),
+            (True, "4"),
+        ]
         assert sorted(m.value for item in diary.diary.lessons for m in item.marks) == [
             "3+",
             "4-",
