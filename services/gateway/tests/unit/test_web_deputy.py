@@ -23,6 +23,7 @@ CODE_TEXTS = [
     "Confirm that the period is checked and may close.",
     "Enter a whole number of hours.",
     "The plan was not approved.",
+    deputy.NOT_A_LEADER,
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any
@@ -30,6 +30,7 @@ from zhurnal_gateway.api.deps import GatewayDep
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.web.render import MenuItem, menu_item, page
 from zhurnal_gateway.web.viewer import Viewer, ViewerDep
+from zhurnal_kit.errors import FieldViolation, PermissionDenied
 from zhurnal_kit.grpc_errors import field_violations
 
 router = APIRouter(include_in_schema=False)
@@ -285,13 +286,19 @@ async def _scope(gateway: Gateway, institution_id: str, wanted: str) -> Scope:
     return Scope(institution_id, clock, years, choose_year(years, clock.now().date(), wanted))
 
 
-def _not_yours(request: Request, viewer: Viewer) -> Response:
-    """The page of someone who is no deputy or director of an institution."""
-    return page(request, "deputy_none.html", viewer=viewer, status_code=403)
+NOT_A_LEADER = "This page is for the deputy and the director of an institution."
 
 
-def _leader(viewer: Viewer) -> str:
-    return viewer.institution(*LEADERS)
+def _leader(viewer: Viewer, roles: tuple[str, ...] = LEADERS) -> str:
+    """The institution the viewer leads; an error page (403) for anyone else. The services
+    check the same again with the person's token."""
+    institution = viewer.institution(*roles)
+    if not institution:
+        raise PermissionDenied(
+            "the page is for the deputy and the director",
+            [FieldViolation("role", NOT_A_LEADER)],
+        )
+    return institution
 
 
 def _sorted_names(names: dict[str, str], ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
@@ -313,13 +320,10 @@ async def overdue(
 ) -> Response:
     """Lessons past their deadline without a topic (R-3.2, R-3.4) with counts per teacher and
     group; a teacher sees only their own."""
-    institution = _leader(viewer)
-    own_only = not institution
+    own_only = not viewer.has(*LEADERS)
+    institution = _leader(viewer, ("teacher",) if own_only else LEADERS)
     if own_only:
-        institution = viewer.institution("teacher")
         teacher = viewer.person_id
-    if not institution:
-        return _not_yours(request, viewer)
     reply = await gateway.journal.ListOverdue(
         pb.ListOverdueRequest(
             institution_id=institution,
@@ -392,10 +396,8 @@ async def monitoring(
     year: Id = "",
 ) -> Response:
     """Completeness and timeliness per teacher and group for a week or a study period."""
-    institution = _leader(viewer)
-    if not institution:
-        return _not_yours(request, viewer)
-    scope = await _scope(gateway, institution, year)
+    scope = await _scope(gateway, _leader(viewer), year)
+    institution = scope.institution_id
     chosen, now = scope.year, scope.clock.now()
     today = now.date()
     errors: dict[str, str] = {}
@@ -520,24 +522,13 @@ async def periods(
     year: Id = "",
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """The study year's periods with their state; closing and unlocking with a reason."""
-    return await _periods_page(request, viewer, gateway, year, done=done)
+    """The study year's periods with their state; closing and unlocking with a reason.
 
-
-async def _periods_page(
-    request: Request,
-    viewer: Viewer,
-    gateway: Gateway,
-    year_id: str,
-    *,
-    done: str = "",
-    errors: dict[tuple[str, str], str] | None = None,
-    values: dict[str, str] | None = None,
-) -> Response:
-    institution = _leader(viewer)
-    if not institution:
-        return _not_yours(request, viewer)
-    scope = await _scope(gateway, institution, year_id)
+    A refused form comes back here with its errors and values (``FormRefused``)."""
+    refused = _refused(request)
+    year_id, errors, values = year, refused.errors, refused.values
+    scope = await _scope(gateway, _leader(viewer), year_id)
+    institution = scope.institution_id
     chosen, now = scope.year, scope.clock.now()
     rows: list[dict[str, Any]] = []
     if chosen is not None:
@@ -573,6 +564,8 @@ async def _periods_page(
                         default=None,
                     ),
                     "unlocks": unlocks,
+                    # A repeated submission of the same form unlocks once.
+                    "key": uuid.uuid4().hex,
                     # The journal learns of a closing from curriculum's events.
                     "journal_locked": lock.locked if lock else None,
                 }
@@ -580,14 +573,28 @@ async def _periods_page(
     context = {
         "rows": rows,
         "done": done,
-        "errors": errors or {},
-        "values": values or {},
+        "errors": errors,
+        "values": values,
         "may_manage": viewer.has("deputy"),
         **scope.context(),
     }
     return page(
         request, "deputy_periods.html", context, viewer=viewer, status_code=422 if errors else 200
     )
+
+
+@dataclass(frozen=True)
+class FormRefused:
+    """A form the page shows again: messages by field (English ids) and what was typed."""
+
+    errors: dict[Any, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _refused(request: Request) -> FormRefused:
+    """The refused form a POST handler hands to its page (none on a plain GET)."""
+    found = getattr(request.state, "refused", None)
+    return found if isinstance(found, FormRefused) else FormRefused()
 
 
 def _violations(exc: grpc.aio.AioRpcError, known: Iterable[str], fallback: str) -> dict[str, str]:
@@ -600,39 +607,62 @@ def _violations(exc: grpc.aio.AioRpcError, known: Iterable[str], fallback: str) 
     return found
 
 
+@dataclass(frozen=True)
+class PeriodAction:
+    """A period form: how it is checked here, the service call, its fields, and the notice."""
+
+    check: Callable[[dict[str, str]], dict[str, str]]
+    change: Callable[[dict[str, str]], Awaitable[object]]
+    fields: tuple[str, ...]
+    done: str
+
+
+async def _change_period(
+    request: Request, viewer: Viewer, gateway: Gateway, period_id: str, action: PeriodAction
+) -> Response:
+    """Check a period's form, make the change, and go back to the periods; or show the form
+    again with the errors next to its fields (the first field takes errors of no field)."""
+    form = form_values(await request.body())
+    year_id = form.get("study_year_id", "")
+    found = action.check(form)
+    if not found:
+        try:
+            await action.change(form)
+        except grpc.aio.AioRpcError as exc:
+            found = _violations(exc, action.fields, action.fields[0])
+            if not found or exc.code() == grpc.StatusCode.PERMISSION_DENIED:
+                raise
+    if found:
+        request.state.refused = FormRefused(
+            {(period_id, name): message for name, message in found.items()},
+            {**form, "period": period_id},
+        )
+        return await periods(request, viewer, gateway, year_id)
+    return RedirectResponse(
+        "/periods?" + urlencode({"year": year_id, "done": action.done}), status_code=303
+    )
+
+
 @router.post("/periods/{period_id}/close")
 async def close_period(
     request: Request, period_id: str, viewer: ViewerDep, gateway: GatewayDep
 ) -> Response:
     """Close a period (curriculum): the journal makes its entries read-only (R-6.3)."""
-    form = form_values(await request.body())
-    year_id = form.get("study_year_id", "")
-    if form.get("confirm") != "yes":
-        return await _periods_page(
-            request,
-            viewer,
-            gateway,
-            year_id,
-            errors={(period_id, "confirm"): "Confirm that the period is checked and may close."},
+
+    def check(form: dict[str, str]) -> dict[str, str]:
+        if form.get("confirm") == "yes":
+            return {}
+        return {"confirm": "Confirm that the period is checked and may close."}
+
+    async def change(form: dict[str, str]) -> object:
+        return await gateway.calendar.ClosePeriod(
+            calendar_pb2.ClosePeriodRequest(
+                study_year_id=form.get("study_year_id", ""), period_id=period_id
+            )
         )
-    try:
-        await gateway.calendar.ClosePeriod(
-            calendar_pb2.ClosePeriodRequest(study_year_id=year_id, period_id=period_id)
-        )
-    except grpc.aio.AioRpcError as exc:
-        found = _violations(exc, ("confirm",), "confirm")
-        if not found or exc.code() in (grpc.StatusCode.PERMISSION_DENIED,):
-            raise
-        return await _periods_page(
-            request,
-            viewer,
-            gateway,
-            year_id,
-            errors={(period_id, k): v for k, v in found.items()},
-        )
-    return RedirectResponse(
-        "/periods?" + urlencode({"year": year_id, "done": "closed"}), status_code=303
-    )
+
+    action = PeriodAction(check, change, ("confirm",), "closed")
+    return await _change_period(request, viewer, gateway, period_id, action)
 
 
 @router.post("/periods/{period_id}/unlock")
@@ -640,44 +670,23 @@ async def unlock_period(
     request: Request, period_id: str, viewer: ViewerDep, gateway: GatewayDep
 ) -> Response:
     """Open a closed period for corrections, with a written reason, for a bounded time."""
-    form = form_values(await request.body())
-    year_id = form.get("study_year_id", "")
-    reason = form.get("reason", "")
-    hours_text = form.get("hours", "").strip()
-    errors: dict[tuple[str, str], str] = {}
-    hours = 0
-    if hours_text:
-        if hours_text.isdigit():
-            hours = int(hours_text)
-        else:
-            errors[(period_id, "hours")] = "Enter a whole number of hours."
-    if not errors:
-        try:
-            await gateway.period_locks.UnlockPeriod(
-                pb.UnlockPeriodRequest(
-                    period_id=period_id,
-                    reason=reason,
-                    hours=hours,
-                    idempotency_key=form.get("idempotency_key", "") or uuid.uuid4().hex,
-                )
+
+    def check(form: dict[str, str]) -> dict[str, str]:
+        hours = form.get("hours", "").strip()
+        return {"hours": "Enter a whole number of hours."} if hours and not hours.isdigit() else {}
+
+    async def change(form: dict[str, str]) -> object:
+        return await gateway.period_locks.UnlockPeriod(
+            pb.UnlockPeriodRequest(
+                period_id=period_id,
+                reason=form.get("reason", ""),
+                hours=int(form.get("hours", "").strip() or 0),
+                idempotency_key=form.get("idempotency_key", "") or uuid.uuid4().hex,
             )
-        except grpc.aio.AioRpcError as exc:
-            found = _violations(exc, ("reason", "hours"), "reason")
-            if not found or exc.code() == grpc.StatusCode.PERMISSION_DENIED:
-                raise
-            errors = {(period_id, k): v for k, v in found.items()}
-    if errors:
-        return await _periods_page(
-            request,
-            viewer,
-            gateway,
-            year_id,
-            errors=errors,
-            values={"period": period_id, "reason": reason, "hours": hours_text},
         )
-    return RedirectResponse(
-        "/periods?" + urlencode({"year": year_id, "done": "unlocked"}), status_code=303
-    )
+
+    action = PeriodAction(check, change, ("reason", "hours"), "unlocked")
+    return await _change_period(request, viewer, gateway, period_id, action)
 
 
 # ---------------------------------------------------------------- /plans
@@ -692,10 +701,8 @@ async def plans(
     group: Id = "",
 ) -> Response:
     """The lesson plans of the study year, drafts first."""
-    institution = _leader(viewer)
-    if not institution:
-        return _not_yours(request, viewer)
-    scope = await _scope(gateway, institution, year)
+    scope = await _scope(gateway, _leader(viewer), year)
+    institution = scope.institution_id
     chosen = scope.year
     rows: list[dict[str, Any]] = []
     groups: dict[str, str] = {}
@@ -752,22 +759,10 @@ async def plan(
     gateway: GatewayDep,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """One lesson plan with its topics and what is off with it; approving it."""
-    return await _plan_page(request, viewer, gateway, plan_id, done=done)
-
-
-async def _plan_page(
-    request: Request,
-    viewer: Viewer,
-    gateway: Gateway,
-    plan_id: str,
-    *,
-    done: str = "",
-    errors: list[str] | None = None,
-) -> Response:
+    """One lesson plan with its topics and what is off with it; approving it (a refused
+    approval comes back here with curriculum's reasons)."""
+    errors = list(_refused(request).errors.values())
     institution = _leader(viewer)
-    if not institution:
-        return _not_yours(request, viewer)
     reply = await gateway.plans.GetPlan(plans_pb2.GetPlanRequest(plan_id=plan_id))
     people, groups, clock = await asyncio.gather(
         _staff_names(gateway, institution),
@@ -782,7 +777,7 @@ async def _plan_page(
         "lessons": reply.lessons,
         "without_lessons": set(reply.topics_without_lessons),
         "done": done,
-        "errors": errors or [],
+        "errors": errors,
         "may_approve": viewer.has("deputy"),
         **clock.context(),
     }
@@ -822,7 +817,8 @@ async def approve_plan(
         messages = [
             _PLAN_FIELD_MESSAGES.get(v.field, v.description) for v in field_violations(exc)
         ] or ["The plan was not approved."]
-        return await _plan_page(request, viewer, gateway, plan_id, errors=messages)
+        request.state.refused = FormRefused(dict(enumerate(messages)))
+        return await plan(request, plan_id, viewer, gateway)
     return RedirectResponse(f"/plans/{plan_id}?done=approved", status_code=303)
 
 
@@ -834,9 +830,7 @@ async def opening(
     request: Request, viewer: ViewerDep, gateway: GatewayDep, year: Id = ""
 ) -> Response:
     """The year-opening checklist: what the study year has and what it still lacks (R-5)."""
-    institution = viewer.institution("deputy")
-    if not institution:
-        return _not_yours(request, viewer)
+    institution = _leader(viewer, ("deputy",))
     scope = await _scope(gateway, institution, year)
     chosen = scope.year
     checklist = None
