@@ -321,5 +321,26 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
         # Nobody's attendance was saved: none is made up.
         await expect(students.get_by_role("cell", name="—", exact=True)).to_have_count(3)
         await page.screenshot(path=screenshots / "8-lesson-read-only.png", full_page=True)
+
+        # A colleague named as substitute for the lesson in three days finds it on their page.
+        async with Curriculum(stack, world.deputy) as cur:
+            await cur.call(
+                cur.timetable.SetSubstitution,
+                tt.SetSubstitutionRequest(
+                    lesson_id=world.ahead.id,
+                    substitute_teacher_id=world.colleague.person_id,
+                    reason="Болезнь учителя",
+                ),
+            )
+        colleague = await browser.new_context(locale="ru-RU")
+        try:
+            other = await colleague.new_page()
+            await sign_in(other, stack, world.colleague.login, world.colleague.password, "/today")
+            substitution = other.locator(f'a[href="/journal/lessons/{world.ahead.id}"]')
+            await expect(substitution).to_contain_text("7А")
+            await expect(other.get_by_text("вместо: Ёлкина-Щукина Анна Сергеевна")).to_be_visible()
+            await other.screenshot(path=screenshots / "9-today-substitute.png", full_page=True)
+        finally:
+            await colleague.close()
     finally:
         await context.close()
