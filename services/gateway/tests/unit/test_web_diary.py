@@ -180,6 +180,15 @@ def test_final_marks_of_every_earlier_year_newest_first() -> None:
     assert years[1].subjects == [("maths", [], "4")]
 
 
+def test_today_is_the_institutions_day() -> None:
+    late_evening = datetime(2026, 11, 29, 21, 30, tzinfo=UTC)
+    assert diary.local_today("Europe/Moscow", late_evening) == date(2026, 11, 30)
+    assert diary.local_today("Asia/Vladivostok", late_evening) == date(2026, 11, 30)
+    assert diary.local_today("Europe/Kaliningrad", late_evening) == date(2026, 11, 29)
+    assert diary.local_today("", late_evening) == date(2026, 11, 29)
+    assert diary.local_today("Not/A_Zone", late_evening) == date(2026, 11, 29)
+
+
 def test_school_years_start_in_autumn() -> None:
     assert diary.school_year_label(date(2026, 9, 1)) == "2026/2027"
     assert diary.school_year_label(date(2027, 5, 31)) == "2026/2027"

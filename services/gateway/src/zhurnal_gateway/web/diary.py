@@ -16,15 +16,16 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 from babel.dates import format_date
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from zhurnal.identity.v1 import people_pb2
+from zhurnal.identity.v1 import identity_pb2, people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api import journal as journal_api
 from zhurnal_gateway.api.deps import GatewayDep
@@ -315,9 +316,30 @@ async def whose(gateway: Gateway, viewer: Viewer, requested: str) -> Whose:
     return Whose(student_id, name, children)
 
 
-def today() -> date:
-    """Today as the diary counts it."""
-    return date.today()
+def local_today(time_zone: str, now: datetime) -> date:
+    """The day it is at ``now`` in the institution's time zone (UTC when it is unknown)."""
+    try:
+        zone: tzinfo = ZoneInfo(time_zone) if time_zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return now.astimezone(zone).date()
+
+
+async def today(gateway: Gateway, viewer: Viewer) -> date:
+    """Today where the viewer learns (their institution's time zone): which week is this week
+    and what is past."""
+    institution_id = viewer.institution("student", "guardian")
+    time_zone = ""
+    if institution_id:
+        try:
+            reply = await gateway.identity.GetInstitution(
+                identity_pb2.GetInstitutionRequest(id=institution_id)
+            )
+            time_zone = reply.institution.time_zone
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+                raise
+    return local_today(time_zone, datetime.now(UTC))
 
 
 def _dates(lang: str) -> dict[str, object]:
@@ -347,7 +369,8 @@ async def week(
     student: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """A week of the diary: each day's lessons with topic, homework, attendance and marks."""
-    monday = parse_week(week_of.strip(), today())
+    now = await today(gateway, viewer)
+    monday = parse_week(week_of.strip(), now)
     target = await whose(gateway, viewer, student)
     context: dict[str, object] = {
         "whose": target,
@@ -355,8 +378,8 @@ async def week(
         "sunday": monday + timedelta(days=6),
         "previous": monday - timedelta(days=7),
         "next": monday + timedelta(days=7),
-        "this_week": monday_of(today()),
-        "today": today(),
+        "this_week": monday_of(now),
+        "today": now,
         "attendance_text": ATTENDANCE_TEXT,
         "subject_code": subject_code,
         **_dates(language(request)),
@@ -388,7 +411,7 @@ async def marks(
     }
     if not target.student_id:
         return page(request, "diary_marks.html", context, viewer=viewer)
-    now = today()
+    now = await today(gateway, viewer)
     lessons, finals = await read_diary(
         gateway, viewer, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD
     )
