@@ -301,9 +301,9 @@ def _leader(viewer: Viewer, roles: tuple[str, ...] = LEADERS) -> str:
     return institution
 
 
-def _sorted_names(names: dict[str, str], ids: Iterable[str] | None = None) -> list[tuple[str, str]]:
-    keys = names.keys() if ids is None else ids
-    return sorted(((k, names.get(k, "")) for k in keys), key=lambda kv: (kv[1], kv[0]))
+def _sorted_names(names: dict[str, str]) -> list[tuple[str, str]]:
+    """(id, name) pairs in the order of the names, for a list to choose from."""
+    return sorted(names.items(), key=lambda kv: (kv[1], kv[0]))
 
 
 # ---------------------------------------------------------------- /overdue
