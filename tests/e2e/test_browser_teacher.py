@@ -337,7 +337,7 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
             other = await colleague.new_page()
             await sign_in(other, stack, world.colleague.login, world.colleague.password, "/today")
             substitution = other.locator(f'a[href="/journal/lessons/{world.ahead.id}"]')
-            await expect(substitution).to_contain_text("7А")
+            await expect(substitution).to_contain_text(re.compile(r"^\d\d\.\d\d\.\d{4} 10:00, 7А$"))
             await expect(other.get_by_text("вместо: Ёлкина-Щукина Анна Сергеевна")).to_be_visible()
             await other.screenshot(path=screenshots / "9-today-substitute.png", full_page=True)
         finally:

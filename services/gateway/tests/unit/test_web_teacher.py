@@ -140,6 +140,12 @@ def test_the_current_period_holds_today_else_the_last_begun() -> None:
     assert teacher.current_period([], date(2026, 8, 1)) is None
 
 
+def test_days_read_as_people_write_them() -> None:
+    assert teacher.day_text("2026-12-01") == "01.12.2026"
+    assert teacher.short_date(date(2026, 12, 1)) == "01.12"
+    assert teacher.day_text("") == ""
+
+
 def test_grid_cells_carry_their_marks() -> None:
     cells = teacher.cell_marks([_mark("m1", "a", "5"), _mark("m2", "a", "4")])
     assert [m["value"] for m in cells[("L", "a")]] == ["5", "4"]

@@ -65,6 +65,11 @@ def short_date(value: date) -> str:
     return value.strftime("%d.%m")
 
 
+def day_text(iso: str) -> str:
+    """A curriculum day as a person reads it: 01.12.2026."""
+    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else ""
+
+
 def current_period(
     periods: list[calendar_pb2.StudyPeriod], today: date
 ) -> calendar_pb2.StudyPeriod | None:
@@ -402,6 +407,7 @@ async def today_page(request: Request, viewer: ViewerDep, gateway: GatewayDep) -
             "groups": groups,
             "teachers": teachers,
             "has_institution": bool(institution),
+            "day_text": day_text,
         },
         viewer=viewer,
     )
