@@ -18,6 +18,7 @@ export GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 export KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 export KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.4.7}"
 export HELM_VERSION="${HELM_VERSION:-v3.19.5}"
+export VEGETA_VERSION="${VEGETA_VERSION:-v12.13.0}"   # the benchmarks' HTTP load generator
 export KUBE_VERSION="${KUBE_VERSION:-1.31.0}"   # Kubernetes the chart is rendered and validated for
 
 # One database per service (ARCHITECTURE.md); the gateway's holds its sessions only.
