@@ -193,9 +193,11 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
         await sign_in(deputy, stack, world.deputy.login, world.deputy.password, "/journal")
         await deputy.get_by_role("link", name=re.compile("^7А — все предметы")).click()
         read = deputy.get_by_role("table", name=re.compile("^Оценки и посещаемость: 7А"))
-        third_yesterday = f'button.cell[data-student="{third}"][data-lesson="{yesterday.id}"]'
+        third_yesterday = f'td[data-student="{third}"][data-lesson="{yesterday.id}"]'
         await expect(read.locator(third_yesterday)).to_have_text("3")
-        await expect(deputy.locator("button.fill")).to_have_count(0)
+        # Cells to read, not to press: no buttons and no script.
+        await expect(read.get_by_role("button")).to_have_count(0)
+        await expect(deputy.locator('script[src="/static/grid.js"]')).to_have_count(0)
         await expect(deputy.get_by_text("Как заполнять журнал с клавиатуры")).to_have_count(0)
     finally:
         await context.close()
