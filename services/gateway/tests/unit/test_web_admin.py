@@ -3,16 +3,22 @@ rendered in Russian with every text translated."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
 
 from zhurnal.identity.v1 import people_pb2
 from zhurnal_gateway.api.people import Person, PersonalData
 from zhurnal_gateway.i18n import catalogue, translations
 from zhurnal_gateway.web import admin
 from zhurnal_gateway.web.render import TEMPLATES, templates, translator
+from zhurnal_kit import spreadsheet
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -36,8 +42,44 @@ def test_violations_go_next_to_the_form_fields_and_the_rest_to_the_whole_form() 
     assert not admin.FormErrors()
 
 
-def test_forms_are_read_with_their_empty_fields() -> None:
-    form = admin.parse_form(b"a=1&b=&scope=x&scope=y&c=%D0%AF+%D1%8F")
+async def _posted(body: bytes, content_type: str) -> FormData:
+    """A body read as the pages read it (Starlette's form parser, python-multipart)."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"content-type", content_type.encode())],
+    }
+    return await Request(scope, receive).form(max_part_size=admin.MAX_FORM_FIELD)
+
+
+def _multipart(fields: dict[str, str], file: tuple[str, bytes]) -> tuple[bytes, str]:
+    boundary = "zhurnal-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file[0]}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + file[1]
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
+URLENCODED = "application/x-www-form-urlencoded"
+# A zip's first bytes: enough for the form helpers, which leave reading the sheet to others.
+NOT_A_WORKBOOK = b"PK\x03\x04 and no more"
+
+
+async def test_forms_are_read_with_their_empty_fields() -> None:
+    form = admin.form_fields(await _posted(b"a=1&b=&scope=x&scope=y&c=%D0%AF+%D1%8F", URLENCODED))
     assert admin.first(form, "b") == ""
     assert admin.first(form, "missing") == ""
     assert form["scope"] == ["x", "y"]
@@ -71,6 +113,56 @@ def test_the_preview_numbers_rows_as_identity_does_and_finds_the_header_under_a_
     assert rows == [(4, ["ученик", "Иванов", "Пётр", "ivanov"])]
     assert admin.preview_rows(b"\x00\x01") == ([], [], admin.preview_rows(b"\x00\x01")[2])
     assert admin.preview_rows(b"\x00\x01")[2]
+    # A workbook's rows are read by zhurnal_kit.spreadsheet (the browser test reads one).
+    assert admin.preview_rows(NOT_A_WORKBOOK, "xlsx") == ([], [], spreadsheet.NOT_XLSX)
+
+
+async def test_the_import_takes_a_file_read_by_the_script_an_upload_or_pasted_text() -> None:
+    workbook = NOT_A_WORKBOOK
+    encoded = base64.b64encode(workbook).decode()
+    body = urlencode(
+        {"file_name": "C:\\Users\\a\\люди.xlsx", "file_size": "9", "file_base64": encoded}
+    )
+    file, errors = await admin.import_file(await _posted(body.encode(), URLENCODED))
+    assert not errors and file is not None
+    assert (file.name, file.content, file.fmt) == ("люди.xlsx", workbook, "xlsx")
+    assert file.format == people_pb2.IMPORT_FORMAT_XLSX and file.base64 == encoded
+    # A multipart upload (once the CSRF check reads multipart bodies), a CSV by its name.
+    body, content_type = _multipart({"action": "check"}, ("people.csv", "Тип;Логин\n".encode()))
+    file, errors = await admin.import_file(await _posted(body, content_type))
+    assert not errors and file is not None
+    assert (file.name, file.format) == ("people.csv", people_pb2.IMPORT_FORMAT_CSV)
+    # A workbook is told by its bytes whatever its name; pasted text is CSV.
+    assert admin.import_format("people.csv", workbook) == people_pb2.IMPORT_FORMAT_XLSX
+    file, errors = await admin.import_file(await _posted(b"content=a%3Bb", URLENCODED))
+    assert file is not None and (file.text, file.name, file.base64) == ("a;b", "", "")
+
+
+async def test_a_too_large_empty_or_broken_file_is_named_in_its_field() -> None:
+    big = str(admin.MAX_IMPORT_BYTES + 1)
+    cases = [
+        (urlencode({"file_name": "a.xlsx", "file_size": big}), "file", admin.FILE_TOO_LARGE),
+        (
+            urlencode({"file_name": "a.csv", "file_base64": base64.b64encode(b"x" * int(big))}),
+            "file",
+            admin.FILE_TOO_LARGE,
+        ),
+        (urlencode({"file_name": "a.csv", "file_base64": "%%%"}), "file", admin.FILE_BROKEN),
+        (urlencode({"file_name": "a.csv", "file_size": "0"}), "file", admin.FILE_EMPTY),
+        (urlencode({"content": "  "}), "content", admin.NOTHING_TO_IMPORT),
+        (
+            urlencode({"content": "я" * (admin.MAX_IMPORT_BYTES // 2 + 1)}),
+            "content",
+            admin.TEXT_TOO_LARGE,
+        ),
+    ]
+    for body, name, message in cases:
+        file, errors = await admin.import_file(await _posted(body.encode(), URLENCODED))
+        assert file is None and errors.fields == {name: [message]}, (body[:40], errors)
+    body, content_type = _multipart({}, ("big.csv", b"x" * int(big)))
+    file, errors = await admin.import_file(await _posted(body, content_type))
+    assert file is None and errors.fields == {"file": [admin.FILE_TOO_LARGE]}
+    assert "Файл (CSV или XLSX): больше 2 МБ" in translations("ru").gettext(admin.FILE_TOO_LARGE)
 
 
 def test_page_links_drop_empty_values() -> None:
@@ -186,18 +278,34 @@ def test_every_page_renders_in_russian() -> None:
         idempotency_key="k",
     )
     assert "с ошибками — 1 строка" in preview and "будет создан" in preview
+    clean_check: dict[str, Any] = {
+        "header": [],
+        "rows": [],
+        "unreadable": "",
+        "problems_by_line": {},
+        "imported": None,
+        "idempotency_key": "k",
+    }
     clean = _render(
         "admin_import.html",
         content="a;b",
         checked=people_pb2.ImportPeopleResponse(lines=3),
-        header=[],
-        rows=[],
-        unreadable="",
-        problems_by_line={},
-        imported=None,
-        idempotency_key="k",
+        **clean_check,
     )
     assert "Применить: загрузить 3 строки" in clean
+    uploaded = _render(
+        "admin_import.html",
+        content="",
+        file_name="люди.xlsx",
+        file_base64="UEs=",
+        max_bytes=admin.MAX_IMPORT_BYTES,
+        checked=people_pb2.ImportPeopleResponse(lines=2),
+        errors=admin.map_violations([("file", admin.FILE_TOO_LARGE)], {}, ("file",)),
+        **clean_check,
+    )
+    assert "Проверен файл «люди.xlsx»" in uploaded and 'value="UEs="' in uploaded
+    assert 'name="content" value=' not in uploaded and 'accept=".csv,.xlsx"' in uploaded
+    assert 'aria-describedby="file-error"' in uploaded and "больше 2 МБ" in uploaded
     log = _render(
         "admin_pd_log.html",
         entries=[
@@ -238,6 +346,13 @@ def _message_ids() -> list[str | tuple[str, str]]:
     )
     found += [text for table in labels for text in table.values()]
     found += [item.label for item in admin.MENU]
+    found += [
+        admin.FILE_TOO_LARGE,
+        admin.TEXT_TOO_LARGE,
+        admin.FILE_BROKEN,
+        admin.FILE_EMPTY,
+        admin.NOTHING_TO_IMPORT,
+    ]
     return found
 
 

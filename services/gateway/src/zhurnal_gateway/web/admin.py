@@ -15,24 +15,33 @@ than after a redirect: identity keeps no copy of them, so they can be shown only
 reload re-sends the same idempotency key, and identity answers it with the person already
 made and no password: nobody is hired twice.
 
-python-multipart is not a gateway dependency, so the import takes CSV text pasted into a
-textarea (an ordinary url-encoded form) instead of an uploaded file.
+The import takes an uploaded file (CSV or XLSX) or CSV text pasted into a textarea. The
+gateway's CSRF check (sessions.csrf_token_of) reads the csrf_token field of url-encoded bodies
+only, so /static/admin.js reads the chosen file in the browser and sends it base64-encoded in
+the ordinary url-encoded form (file_name, file_size, file_base64); without the script the file
+field stays hidden. A multipart upload (field ``file``) is read as well, for the day the CSRF
+check reads multipart bodies. The checked bytes go back base64-encoded in the "Apply" form, so
+exactly what was checked is imported, without uploading the file again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
-from urllib.parse import parse_qs, urlencode
+from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import grpc
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from zhurnal.identity.v1 import access_pb2, identity_pb2, people_pb2
 from zhurnal_gateway.api.convert import moment
@@ -57,7 +66,24 @@ MENU: list[MenuItem] = [
 PAGE_SIZE = 50
 # The staff a grant may name, offered in the grant form (larger schools type in an id).
 STAFF_CHOICES = 500
-MAX_CSV = 5 * 1024 * 1024
+# The largest file (or pasted text) the import takes; its error message names 2 MB.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+# The largest form field read: the file base64-encoded (4/3) with '+', '/' and '=' escaped, or
+# pasted Cyrillic text escaped (3 bytes a byte), both under the 2 MB above.
+MAX_FORM_FIELD = 8 * 1024 * 1024
+# A workbook's parts may unpack to at most this (as identity reads it: a zip bomb is small).
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
+MAX_FILE_NAME = 255
+FILE_TOO_LARGE = (
+    "File (CSV or XLSX): larger than 2 MB. Split it into several files and import them one by one."
+)
+TEXT_TOO_LARGE = (
+    "The file's text (CSV): larger than 2 MB. Split it into several parts and import them one by "
+    "one."
+)
+FILE_BROKEN = "File (CSV or XLSX): it did not arrive whole. Choose it again."
+FILE_EMPTY = "File (CSV or XLSX): the file is empty."
+NOTHING_TO_IMPORT = "Choose a file or paste the file's text."
 DEFAULT_TIME_ZONE = "Europe/Moscow"
 
 ROLE_OF = {name: role for role, name in ROLE_NAMES.items()}
@@ -169,9 +195,9 @@ def map_violations(
     return errors
 
 
-def parse_form(body: bytes) -> dict[str, list[str]]:
-    """An url-encoded form body (the page forms' encoding), keeping empty fields."""
-    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+def form_fields(data: FormData) -> dict[str, list[str]]:
+    """A posted form's text fields (url-encoded or multipart), empty ones kept; files left out."""
+    return {name: [v for v in data.getlist(name) if isinstance(v, str)] for name in data}
 
 
 def first(form: Mapping[str, list[str]], name: str) -> str:
@@ -231,7 +257,87 @@ def pb_date(value: date | None) -> people_pb2.Date | None:
     return people_pb2.Date(year=value.year, month=value.month, day=value.day) if value else None
 
 
-def preview_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+@dataclass(frozen=True)
+class ImportFile:
+    """What the import checks or imports: an uploaded file (``name`` set) or pasted CSV text."""
+
+    content: bytes
+    format: people_pb2.ImportFormat.ValueType
+    name: str = ""
+    text: str = ""
+
+    @property
+    def fmt(self) -> Literal["csv", "xlsx"]:
+        """The format as zhurnal_kit.spreadsheet names it."""
+        return "xlsx" if self.format == people_pb2.IMPORT_FORMAT_XLSX else "csv"
+
+    @property
+    def base64(self) -> str:
+        """The uploaded bytes as the "Apply" form carries them back ("" for pasted text)."""
+        return base64.b64encode(self.content).decode("ascii") if self.name else ""
+
+
+def import_format(name: str, content: bytes) -> people_pb2.ImportFormat.ValueType:
+    """XLSX for a workbook (by its name or by its bytes: a zip), else CSV."""
+    if name.lower().endswith(".xlsx") or content.startswith(b"PK\x03\x04"):
+        return people_pb2.IMPORT_FORMAT_XLSX
+    return people_pb2.IMPORT_FORMAT_CSV
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def import_file(form: FormData) -> tuple[ImportFile | None, FormErrors]:
+    """The file of an import form, or the errors to show next to its fields.
+
+    In order: a multipart upload (field ``file``); a file read by /static/admin.js or carried
+    back by the "Apply" form (``file_name``, ``file_size``, ``file_base64``); pasted text
+    (``content``). At most MAX_IMPORT_BYTES are taken.
+    """
+    errors = FormErrors()
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        name = upload.filename
+        content = await upload.read(MAX_IMPORT_BYTES + 1)
+    elif _text(form, "file_name").strip():
+        name = _text(form, "file_name").strip()
+        size = _text(form, "file_size").strip()
+        if size.isdigit() and int(size) > MAX_IMPORT_BYTES:
+            errors.add("file", FILE_TOO_LARGE)
+            return None, errors
+        try:
+            content = base64.b64decode(_text(form, "file_base64"), validate=True)
+        except (binascii.Error, ValueError):
+            errors.add("file", FILE_BROKEN)
+            return None, errors
+        if not content and size.isdigit() and int(size) > 0:
+            errors.add("file", FILE_BROKEN)
+            return None, errors
+    else:
+        text = _text(form, "content")
+        content = text.encode("utf-8")
+        if not text.strip():
+            errors.add("content", NOTHING_TO_IMPORT)
+        elif len(content) > MAX_IMPORT_BYTES:
+            errors.add("content", TEXT_TOO_LARGE)
+        if errors:
+            return None, errors
+        return ImportFile(content, people_pb2.IMPORT_FORMAT_CSV, text=text), errors
+    if len(content) > MAX_IMPORT_BYTES:
+        errors.add("file", FILE_TOO_LARGE)
+    elif not content.strip():
+        errors.add("file", FILE_EMPTY)
+    if errors:
+        return None, errors
+    name = name.replace("\\", "/").rsplit("/", 1)[-1][:MAX_FILE_NAME]
+    return ImportFile(content, import_format(name, content), name=name), errors
+
+
+def preview_rows(
+    content: bytes, fmt: Literal["csv", "xlsx"] = "csv"
+) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     """The file's header and the rows after it, numbered as a spreadsheet numbers them
     (the way identity reports problems); or nothing and why the file cannot be read.
 
@@ -240,7 +346,7 @@ def preview_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]
     try:
         rows = [
             (line, [spreadsheet.cell_text(cell) for cell in cells])
-            for line, cells in spreadsheet.csv_rows(content)
+            for line, cells in spreadsheet.read_rows(content, fmt, max_unpacked=MAX_XLSX_UNPACKED)
         ]
     except spreadsheet.UnreadableError as error:
         return [], [], error.reason
@@ -359,8 +465,13 @@ def _home(viewer: Viewer) -> str:
     return viewer.institution("administrator", "director") or viewer.institution()
 
 
+async def _form_data(request: Request) -> FormData:
+    """The posted form; a field beyond MAX_FORM_FIELD is a 400 (Starlette's HTTPException)."""
+    return await request.form(max_part_size=MAX_FORM_FIELD)
+
+
 async def _form(request: Request) -> dict[str, list[str]]:
-    return parse_form(await request.body())
+    return form_fields(await _form_data(request))
 
 
 def _violations(exc: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
@@ -520,6 +631,9 @@ def _import_page(
 ) -> Response:
     defaults: dict[str, Any] = {
         "content": "",
+        "file_name": "",
+        "file_base64": "",
+        "max_bytes": MAX_IMPORT_BYTES,
         "checked": None,
         "header": [],
         "rows": [],
@@ -533,7 +647,7 @@ def _import_page(
 
 @router.get("/people/import")
 async def import_form(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
-    """Paste the file's CSV text; the check (a dry run) comes first."""
+    """Choose the file (CSV or XLSX) or paste its CSV text; the check (a dry run) comes first."""
     await _require(gateway, "person.manage", _home(viewer))
     return _import_page(request, viewer)
 
@@ -541,20 +655,22 @@ async def import_form(request: Request, viewer: ViewerDep, gateway: GatewayDep) 
 @router.post("/people/import")
 async def import_people(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
     """Check the file (dry run: every bad line and field) or, after a clean check, import it."""
-    form = await _form(request)
-    text = (form.get("content") or [""])[0]
-    apply = first(form, "action") == "apply"
-    key = first(form, "idempotency_key") or str(uuid.uuid4())
-    content = text.encode("utf-8")
-    if not text.strip() or len(content) > MAX_CSV:
+    try:
+        form = await _form_data(request)
+    except HTTPException:
         errors = FormErrors()
-        errors.add("content", "is required" if not text.strip() else "the file is too large")
-        return _import_page(request, viewer, 422, content=text, errors=errors)
+        errors.add("file", FILE_TOO_LARGE)
+        return _import_page(request, viewer, 422, errors=errors)
+    apply = _text(form, "action").strip() == "apply"
+    key = _text(form, "idempotency_key").strip() or str(uuid.uuid4())
+    file, errors = await import_file(form)
+    if file is None:
+        return _import_page(request, viewer, 422, content=_text(form, "content"), errors=errors)
     reply = await gateway.people.ImportPeople(
         people_pb2.ImportPeopleRequest(
             institution_id=_home(viewer),
-            format=people_pb2.IMPORT_FORMAT_CSV,
-            content=content,
+            format=file.format,
+            content=file.content,
             dry_run=not apply,
             idempotency_key=key if apply else "",
         )
@@ -562,7 +678,7 @@ async def import_people(request: Request, viewer: ViewerDep, gateway: GatewayDep
     problems_by_line: dict[int, list[people_pb2.ImportProblem]] = {}
     for problem in reply.problems:
         problems_by_line.setdefault(problem.line, []).append(problem)
-    header, rows, unreadable = preview_rows(content)
+    header, rows, unreadable = preview_rows(file.content, file.fmt)
     imported = None
     if apply and not reply.problems:
         imported = list(reply.accounts)
@@ -570,7 +686,9 @@ async def import_people(request: Request, viewer: ViewerDep, gateway: GatewayDep
         request,
         viewer,
         422 if reply.problems else 200,
-        content=text,
+        content=file.text,
+        file_name=file.name,
+        file_base64=file.base64,
         checked=reply,
         header=header,
         rows=rows,
