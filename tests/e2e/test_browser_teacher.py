@@ -17,7 +17,7 @@ from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
 from playwright.async_api import Page, expect
 
-from zhurnal.curriculum.v1 import calendar_pb2
+from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_kit.pytest_plugin import Person, Stack
@@ -211,6 +211,25 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
     screenshots: Path,
 ) -> None:
     world = await class_journal(stack, district_admin, keycloak)
+    async with Curriculum(stack, world.teacher) as cur:
+        await cur.call(
+            cur.plans.SavePlan,
+            plans_pb2.SavePlanRequest(
+                study_year_id=world.year.id,
+                group_id=world.group.id,
+                subject_id=world.maths.id,
+                teacher_id=world.teacher.person_id,
+                topics=[
+                    plans_pb2.PlanTopic(order=1, text="Повторение курса 6 класса", hours=1),
+                    plans_pb2.PlanTopic(
+                        order=2,
+                        text="Линейные уравнения",
+                        hours=2,
+                        kind=plans_pb2.LESSON_KIND_PRACTICAL,
+                    ),
+                ],
+            ),
+        )
     context = await browser.new_context(
         locale="ru-RU", java_script_enabled=False, viewport={"width": 1280, "height": 800}
     )
@@ -225,6 +244,11 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
         )
         heading = page.get_by_role("heading", name=re.compile("^Урок: 7А"))
         await expect(heading).to_be_visible()
+        # Nothing saved yet: the lesson plan's topic and kind are offered.
+        await expect(page.get_by_label("Тема")).to_have_value("Линейные уравнения")
+        await expect(page.get_by_text("Подставлена из тематического плана")).to_be_visible()
+        await expect(page.get_by_label("Вид занятия")).to_have_value("practical")
+        await page.screenshot(path=screenshots / "4-lesson-form-planned.png", full_page=True)
         absent = world.students[1].person_id
         late = world.students[2].person_id
 

@@ -43,6 +43,7 @@ def test_a_lesson_never_saved_offers_the_planned_topic_and_everyone_present() ->
     # One empty new mark per student, and a fresh idempotency key.
     assert [(m.key, m.id) for m in state.marks] == [("n-a", ""), ("n-b", "")]
     assert len(state.idempotency_key) == 32
+    assert teacher.state_of(_lesson(), ["a"], "practical").kind == "practical"
 
 
 def test_a_saved_lesson_shows_its_record_attendance_and_marks() -> None:

@@ -29,7 +29,7 @@ from zhurnal.identity.v1 import people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api.convert import to_day
 from zhurnal_gateway.api.deps import GatewayDep
-from zhurnal_gateway.api.journal import _KIND, _STATUS, _info, _lesson, get_grid
+from zhurnal_gateway.api.journal import _KIND, _KIND_OF, _STATUS, _info, _lesson, get_grid
 from zhurnal_gateway.web.render import MenuItem, language, menu_item, page, translator
 from zhurnal_gateway.web.viewer import Viewer, ViewerDep
 from zhurnal_kit.grpc_errors import field_violations
@@ -140,13 +140,14 @@ class FormState:
         return [m for m in self.marks if m.student_id == student_id]
 
 
-def state_of(entries: Any, roster: list[str]) -> FormState:
-    """The form for a lesson as saved (a Lesson of the REST API's model)."""
+def state_of(entries: Any, roster: list[str], planned_kind: str = "lesson") -> FormState:
+    """The form for a lesson as saved (a Lesson of the REST API's model); before anything is
+    saved, the lesson plan's topic and kind."""
     record = entries.record
     state = FormState(
         topic=record.topic if record else entries.planned_topic,
         material=record.material if record else "",
-        kind=record.kind if record else "lesson",
+        kind=record.kind if record else planned_kind,
         homework=record.homework if record else "",
         notes=record.notes if record else "",
         version=entries.version,
@@ -488,7 +489,10 @@ async def lesson_form(
 ) -> Response:
     """The lesson form: topic (the plan's as default), attendance and marks."""
     entries = await _read_lesson(gateway, lesson_id)
-    state = state_of(_lesson(entries), list(entries.roster))
+    planned_kind = (
+        _KIND_OF.get(entries.planned_kind, "lesson") if entries.planned_topic else "lesson"
+    )
+    state = state_of(_lesson(entries), list(entries.roster), planned_kind)
     warnings = [WARNINGS[w] for w in warn if w in WARNINGS]
     return await _form_page(request, viewer, gateway, entries, state, warnings=warnings)
 
