@@ -1,6 +1,7 @@
-"""Every REST route of the API as every role of one institution, against that institution's
-resources and another's: nothing of the other institution is ever returned, no route answers
-5xx, and the answers at home are the ones each role's work calls for."""
+"""Every REST route of the API, and every page of the web UI, as every role of one institution,
+against that institution's resources and another's: nothing of the other institution is ever
+returned or changed, nothing answers 5xx, and the API's answers at home are the ones each
+role's work calls for."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from e2e.journal_world import ClassJournal, class_journal
+from e2e.test_login import Browser, base, csrf_token, login
 from e2e.world import Member
 
 from zhurnal_kit.pytest_plugin import Person, Stack
@@ -162,3 +164,86 @@ def _ids(response: httpx.Response) -> list[str]:
 
     walk(response.json())
     return found
+
+
+def pages(world: ClassJournal) -> dict[str, str]:
+    """Pages of the web UI that name a resource of ``world`` in their address."""
+    student = world.students[0].person_id
+    return {
+        "lesson form": f"/journal/lessons/{world.yesterday.id}",
+        "grid": f"/journal/groups/{world.group.id}?period_id={world.second.id}",
+        "diary": f"/diary?student={student}",
+        "marks": f"/diary/marks?student={student}",
+        "person": f"/people/{world.teacher.person_id}",
+        "dismissal": f"/people/{world.teacher.person_id}/dismiss",
+    }
+
+
+# Every page of every menu: at home they answer (or refuse) without a server error.
+MENU_PAGES = (
+    "/",
+    "/today",
+    "/journal",
+    "/overdue",
+    "/monitoring",
+    "/periods",
+    "/plans",
+    "/opening",
+    "/diary",
+    "/diary/marks",
+    "/people",
+    "/people/hire",
+    "/people/import",
+    "/access",
+    "/pd-log",
+    "/district",
+)
+
+
+async def test_no_role_sees_or_changes_anything_of_another_institution_through_the_pages(
+    stack: Stack, worlds: Worlds
+) -> None:
+    leaks, server_errors, writes = [], [], []
+    foreign = secrets_of(worlds.other)
+    for role in ROLES:
+        person = member(worlds.home, role)
+        browser = Browser()
+        try:
+            landed = await login(stack, browser, person.login, person.password)
+            assert landed.status_code == 200, (role, landed.text[:300])
+            token = csrf_token(landed)
+            for name, path in [*pages(worlds.other).items(), *((p, p) for p in MENU_PAGES)]:
+                page = await browser.http.get(base(stack) + path)
+                if page.status_code >= 500:
+                    server_errors.append((role, name, page.status_code))
+                # The page's own address is echoed (the language switch returns to it): the
+                # id asked for is no news to the asker.
+                if found := [s for s in foreign if s in page.text and s not in path]:
+                    leaks.append((role, name, found))
+            # A lesson form of the other institution posted with a valid CSRF token.
+            lesson = f"{base(stack)}/journal/lessons/{worlds.other.ahead.id}"
+            posted = await browser.http.post(
+                lesson, data={"csrf_token": token, "topic": "Чужой урок", "version": "0"}
+            )
+            writes.append((role, posted.status_code))
+            closing = await browser.http.post(
+                f"{base(stack)}/periods/{worlds.other.first.id}/close",
+                data={"csrf_token": token, "study_year_id": worlds.other.year.id},
+            )
+            writes.append((role, closing.status_code))
+        finally:
+            await browser.http.aclose()
+    assert not server_errors, server_errors
+    assert not leaks, leaks
+    assert all(status in (403, 404, 422) for _, status in writes), writes
+    # Nothing of the other institution changed.
+    async with httpx.AsyncClient(
+        base_url=stack.gateway_url,
+        headers={"Authorization": f"Bearer {worlds.other.deputy.token()}"},
+        timeout=30.0,
+    ) as owner:
+        lesson = await owner.get(f"/api/v1/lessons/{worlds.other.ahead.id}")
+        locks = await owner.get(f"/api/v1/institutions/{worlds.other.institution_id}/period-locks")
+    assert lesson.status_code == 200 and lesson.json()["record"] is None
+    first = {p["period"]["id"]: p for p in locks.json()["items"]}[worlds.other.first.id]
+    assert not first["period"]["closed"]

@@ -436,6 +436,10 @@ class SessionManager:
         return (self.settings.public_url or str(request.base_url)).rstrip("/")
 
 
+# The largest part of a multipart form (an uploaded import file, a little over its 2 MB limit).
+MAX_FORM_PART = 8 * 1024 * 1024
+
+
 async def csrf_token_of(request: Request) -> str:
     """The CSRF token a request carries: the X-CSRF-Token header or a form's csrf_token."""
     token = request.headers.get(CSRF_HEADER, "")
@@ -445,6 +449,10 @@ async def csrf_token_of(request: Request) -> str:
     if content_type == "application/x-www-form-urlencoded":
         body = (await request.body()).decode("utf-8", "replace")
         return parse_qs(body).get(CSRF_FIELD, [""])[0]
+    if content_type == "multipart/form-data":
+        # A form with a file: parsed once here (Starlette keeps it for the page to read).
+        token = (await request.form(max_part_size=MAX_FORM_PART)).get(CSRF_FIELD)
+        return token if isinstance(token, str) else ""
     return ""
 
 
