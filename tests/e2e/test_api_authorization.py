@@ -60,6 +60,7 @@ def reads(world: ClassJournal) -> dict[str, str]:
         "institution": f"/api/v1/institutions/{world.institution_id}",
         "timeliness": f"/api/v1/timeliness?institution_id={world.institution_id}&{days}&by=teacher",
         "period_locks": f"/api/v1/institutions/{world.institution_id}/period-locks",
+        "subjects": f"/api/v1/institutions/{world.institution_id}/subjects",
     }
 
 
@@ -72,6 +73,7 @@ def secrets_of(world: ClassJournal) -> set[str]:
         world.teacher.person_id,
         world.colleague.person_id,
         world.deputy.person_id,
+        world.maths.id,
         *(s.person_id for s in world.students),
     }
 
@@ -79,7 +81,8 @@ def secrets_of(world: ClassJournal) -> set[str]:
 # What each role may read at home (docs/authorization.md; the rest is refused): the deputy
 # everything; a teacher the journal of their own lessons (the institution's overdue list only
 # filtered to themselves), the institution's people and groups; a colleague the people and
-# groups but not another teacher's journal; a student and a guardian only the student's diary.
+# groups but not another teacher's journal; a student and a guardian only the student's diary;
+# everyone the institution's subjects (their names are not personal).
 ALLOWED_AT_HOME = {
     "deputy": {
         "lesson",
@@ -92,11 +95,12 @@ ALLOWED_AT_HOME = {
         "roster",
         "timeliness",
         "period_locks",
+        "subjects",
     },
-    "teacher": {"lesson", "grid", "diary", "people", "person", "groups", "roster"},
-    "colleague": {"people", "person", "groups", "roster"},
-    "student": {"diary"},
-    "guardian": {"diary"},
+    "teacher": {"lesson", "grid", "diary", "people", "person", "groups", "roster", "subjects"},
+    "colleague": {"people", "person", "groups", "roster", "subjects"},
+    "student": {"diary", "subjects"},
+    "guardian": {"diary", "subjects"},
 }
 
 

@@ -180,6 +180,7 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
         ["Устный ответ", "Письменная работа"]
     )
     await expect(row).to_contain_text(OWN_COMMENT)
+    await expect(row.locator(".diary-subject")).to_have_text("Математика")
     # The week shows this child's marks only: nothing more, nothing of the other child.
     await expect(page.locator("main .diary-mark")).to_have_text(["5", "4-"])
     await expect(page.get_by_text(OTHER_COMMENT)).to_have_count(0)
@@ -199,6 +200,7 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
     second = page.locator("section.diary-period").nth(1)
     await expect(first.get_by_role("heading")).to_contain_text("Период 1")
     await expect(first.locator("td .diary-mark")).to_have_text(["3+", "4"])
+    await expect(first.locator(".diary-subject")).to_have_text("Математика")
     await expect(first).to_contain_text("Практическая работа")
     await expect(second.get_by_role("heading")).to_contain_text("Период 2")
     await expect(second.locator("td .diary-mark")).to_have_text(["5", "4-"])

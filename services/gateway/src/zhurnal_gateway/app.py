@@ -13,7 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
-from zhurnal_gateway.api import groups, health, institutions, journal, people, periods, problems
+from zhurnal_gateway.api import (
+    groups,
+    health,
+    institutions,
+    journal,
+    people,
+    periods,
+    problems,
+    subjects,
+)
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.sessions import SESSION_COOKIE, SessionManager
 from zhurnal_gateway.web import PAGE_MODULES
@@ -60,6 +69,7 @@ def create_app(build: Callable[[], Gateway]) -> FastAPI:
     app.include_router(people.router)
     app.include_router(groups.router)
     app.include_router(periods.router)
+    app.include_router(subjects.router)
     for module in PAGE_MODULES:
         app.include_router(module.router)
     app.state.menu = [item for module in PAGE_MODULES for item in module.MENU]

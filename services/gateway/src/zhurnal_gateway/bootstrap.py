@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from zhurnal.curriculum.v1.calendar_pb2_grpc import CalendarServiceStub
 from zhurnal.curriculum.v1.groups_pb2_grpc import GroupServiceStub
+from zhurnal.curriculum.v1.hours_pb2_grpc import HoursServiceStub
 from zhurnal.curriculum.v1.opening_pb2_grpc import YearOpeningServiceStub
 from zhurnal.curriculum.v1.plans_pb2_grpc import PlanServiceStub
 from zhurnal.curriculum.v1.timetable_pb2_grpc import TimetableServiceStub
@@ -40,6 +41,7 @@ class Gateway:
     access: AccessServiceStub
     groups: GroupServiceStub
     calendar: CalendarServiceStub
+    hours: HoursServiceStub
     timetable: TimetableServiceStub
     plans: PlanServiceStub
     opening: YearOpeningServiceStub
@@ -86,6 +88,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> Gateway:
         access=AccessServiceStub(channels["identity"]),
         groups=GroupServiceStub(channels["curriculum"]),
         calendar=CalendarServiceStub(channels["curriculum"]),
+        hours=HoursServiceStub(channels["curriculum"]),
         timetable=TimetableServiceStub(channels["curriculum"]),
         plans=PlanServiceStub(channels["curriculum"]),
         opening=YearOpeningServiceStub(channels["curriculum"]),

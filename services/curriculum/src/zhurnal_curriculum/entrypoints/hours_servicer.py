@@ -7,7 +7,7 @@ from typing import Any
 from zhurnal.curriculum.v1 import hours_pb2 as pb
 from zhurnal.curriculum.v1 import hours_pb2_grpc
 from zhurnal_curriculum.bootstrap import Curriculum
-from zhurnal_curriculum.domain.hours import CurriculumLine, LoadLine, SubjectKind
+from zhurnal_curriculum.domain.hours import CurriculumLine, LoadLine, Subject, SubjectKind
 from zhurnal_curriculum.service_layer import hours
 
 Context = Any  # grpc.aio.ServicerContext: unused by these handlers
@@ -16,6 +16,17 @@ _KINDS = {
     pb.SUBJECT_KIND_SUBJECT: SubjectKind.SUBJECT,
     pb.SUBJECT_KIND_PROGRAMME: SubjectKind.PROGRAMME,
 }
+
+
+def _subject(item: Subject, institution_id: str) -> pb.Subject:
+    return pb.Subject(
+        id=item.id,
+        institution_id=institution_id,
+        name=item.name,
+        kind=pb.SUBJECT_KIND_PROGRAMME
+        if item.kind == SubjectKind.PROGRAMME
+        else pb.SUBJECT_KIND_SUBJECT,
+    )
 
 
 class HoursServicer(hours_pb2_grpc.HoursServiceServicer):
@@ -34,15 +45,16 @@ class HoursServicer(hours_pb2_grpc.HoursServiceServicer):
             name=request.name,
             kind=_KINDS.get(request.kind),
         )
-        return pb.DefineSubjectResponse(
-            subject=pb.Subject(
-                id=item.id,
-                institution_id=request.institution_id,
-                name=item.name,
-                kind=pb.SUBJECT_KIND_PROGRAMME
-                if item.kind == SubjectKind.PROGRAMME
-                else pb.SUBJECT_KIND_SUBJECT,
-            )
+        return pb.DefineSubjectResponse(subject=_subject(item, request.institution_id))
+
+    async def ListSubjects(
+        self, request: pb.ListSubjectsRequest, context: Context
+    ) -> pb.ListSubjectsResponse:
+        found = await hours.list_subjects(
+            self._app.uow(), self._app.authorizer, request.institution_id
+        )
+        return pb.ListSubjectsResponse(
+            subjects=[_subject(item, request.institution_id) for item in found]
         )
 
     async def SetCurriculum(

@@ -18,6 +18,7 @@ from zhurnal_kit.events import Event
 CURRICULUM_READ = "curriculum.read"
 CURRICULUM_MANAGE = "curriculum.manage"
 PERIOD_MANAGE = "period.manage"
+INSTITUTION_READ = "institution.read"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,11 @@ from zhurnal_curriculum.domain.hours import (
     validate_curriculum,
     validate_load,
 )
-from zhurnal_curriculum.service_layer.calendar import CURRICULUM_MANAGE, CURRICULUM_READ
+from zhurnal_curriculum.service_layer.calendar import (
+    CURRICULUM_MANAGE,
+    CURRICULUM_READ,
+    INSTITUTION_READ,
+)
 from zhurnal_curriculum.service_layer.references import Reference, check_references
 from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
@@ -48,6 +52,18 @@ async def define_subject(
                 [FieldViolation("name", "is already a subject of the institution")],
             ) from None
     return item
+
+
+async def list_subjects(
+    uow: CurriculumUnitOfWork, authorizer: Authorizer, institution_id: str
+) -> list[Subject]:
+    """An institution's subjects by name: not personal, so anyone who may read the institution
+    may read them (the diary names its lessons' subjects)."""
+    if not institution_id:
+        raise invalid("institution_id", "is required")
+    await authorizer.require(INSTITUTION_READ, institution_id=institution_id)
+    async with uow:
+        return sorted(await uow.hours.subjects(institution_id), key=lambda s: s.name)
 
 
 async def _year(uow: CurriculumUnitOfWork, year_id: str) -> StudyYear:

@@ -5,16 +5,17 @@ between them. Which student is shown comes from the address (``?student=``), and
 decides whether the signed-in person may read that diary: a student id that is not the
 viewer's own or their child's is refused by the service (an error page), never merely hidden.
 
-The journal's diary names a lesson's subject and study period by id only, and students and
-guardians may not read curriculum (subject and period names): subjects are shown by a short
-code and periods by their order in the year, with the dates of their lessons.
+Subjects are named from curriculum's list of the institution's subjects (readable by anyone
+who may read the institution). The journal's diary names a study period by id only and
+students and guardians may not read the calendar, so periods are shown by their order in the
+year, with the dates of their lessons.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated
@@ -28,6 +29,7 @@ from fastapi.responses import Response
 from zhurnal.identity.v1 import identity_pb2, people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api import journal as journal_api
+from zhurnal_gateway.api import subjects as subjects_api
 from zhurnal_gateway.api.deps import GatewayDep
 from zhurnal_gateway.api.journal import DiaryLesson, FinalMark, Mark
 from zhurnal_gateway.bootstrap import Gateway
@@ -289,6 +291,27 @@ async def mark_type_names(gateway: Gateway, institution_ids: Iterable[str]) -> d
     return {t.code: t.name for types in found for t in types}
 
 
+async def subject_names(gateway: Gateway, institution_ids: Iterable[str]) -> dict[str, str]:
+    """Subject id -> name over the institutions (anyone who may read an institution may read
+    its subjects; an unreadable one leaves its subjects shown by code)."""
+
+    async def one(institution_id: str) -> dict[str, str]:
+        try:
+            return await subjects_api.subject_names(gateway, institution_id)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+                raise
+            return {}
+
+    found = await asyncio.gather(*(one(i) for i in sorted(set(institution_ids)) if i))
+    return {k: v for names in found for k, v in names.items()}
+
+
+def subject_namer(names: dict[str, str]) -> Callable[[str], str]:
+    """For templates: a subject's name, or its short code when no name is known."""
+    return lambda subject_id: names.get(subject_id) or subject_code(subject_id)
+
+
 async def read_diary(
     gateway: Gateway, viewer: Viewer, student_id: str, starts: date, ends: date
 ) -> tuple[list[DiaryLesson], list[FinalMark]]:
@@ -381,7 +404,7 @@ async def week(
         "this_week": monday_of(now),
         "today": now,
         "attendance_text": ATTENDANCE_TEXT,
-        "subject_code": subject_code,
+        "subject_name": subject_code,
         **_dates(language(request)),
     }
     if not target.student_id:
@@ -389,8 +412,12 @@ async def week(
     lessons, _finals = await read_diary(
         gateway, viewer, target.student_id, monday, monday + timedelta(days=6)
     )
-    types = await mark_type_names(gateway, (item.lesson.institution_id for item in lessons))
-    context.update(days=week_days(monday, lessons), mark_types=types)
+    institutions = {item.lesson.institution_id for item in lessons}
+    types = await mark_type_names(gateway, institutions)
+    names = await subject_names(gateway, institutions | {viewer.institution()})
+    context.update(
+        days=week_days(monday, lessons), mark_types=types, subject_name=subject_namer(names)
+    )
     return page(request, "diary_week.html", context, viewer=viewer)
 
 
@@ -406,7 +433,7 @@ async def marks(
     target = await whose(gateway, viewer, student)
     context: dict[str, object] = {
         "whose": target,
-        "subject_code": subject_code,
+        "subject_name": subject_code,
         **_dates(language(request)),
     }
     if not target.student_id:
@@ -416,7 +443,9 @@ async def marks(
         gateway, viewer, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD
     )
     year_id = current_year_id(lessons, now)
-    types = await mark_type_names(gateway, (item.lesson.institution_id for item in lessons))
+    institutions = {item.lesson.institution_id for item in lessons}
+    types = await mark_type_names(gateway, institutions)
+    names = await subject_names(gateway, institutions | {viewer.institution()})
     year_marks = {
         m.subject_id: m.value for m in finals if m.study_year_id == year_id and not m.period_id
     }
@@ -425,5 +454,6 @@ async def marks(
         year_marks=sorted(year_marks.items()),
         past_years=year_finals(finals, lessons, skip=year_id),
         mark_types=types,
+        subject_name=subject_namer(names),
     )
     return page(request, "diary_marks.html", context, viewer=viewer)
