@@ -102,7 +102,9 @@ class GroupCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, examples=["7А"])
     kind: Kind
-    years_of_study: list[int] = Field(default_factory=list, max_length=12)
+    years_of_study: list[Annotated[int, Field(ge=1, le=12)]] = Field(
+        default_factory=list, max_length=12, description="Years (grades) of study, 1 to 12"
+    )
     starts: date | None = Field(default=None, description="The year's first day when omitted")
 
 
