@@ -49,6 +49,8 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     row = lessons.locator("tr", has=link)
     await expect(row).to_contain_text("7А")
     await expect(row).to_contain_text(NAME)
+    # The subject column names the lesson's subject.
+    await expect(row.get_by_role("cell", name="Математика", exact=True)).to_be_visible()
     await expect(row.locator("td.overdue")).to_contain_text(re.compile(r"\d+ дн\. \d+ ч"))
     await expect(page.locator("#overdue-total")).to_have_text("2 просроченных урока")
     per_teacher = page.get_by_role("table", name="Просрочено по учителям")
@@ -226,9 +228,12 @@ async def test_deputy_approves_a_lesson_plan_and_reads_the_year_opening_checklis
     await expect(row).to_contain_text(NAME)
     await expect(row).to_contain_text("черновик")
     await expect(row).to_contain_text("не совпадает")
+    await expect(row.get_by_role("cell", name="Математика", exact=True)).to_be_visible()
     await page.screenshot(path=screenshots / "1-plans.png", full_page=True)
     await row.get_by_role("link", name="Открыть").click()
-    await expect(page.get_by_role("heading", name="Тематический план: 7А")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", name="Тематический план: 7А, Математика")
+    ).to_be_visible()
     short = "План: 1 ч, по учебному плану 2 ч (не хватает 1 ч)."
     await expect(page.get_by_text(f"Мешает утверждению: {short}")).to_be_visible()
 

@@ -7,12 +7,14 @@ script; what they saved is then read back from the journal service itself.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from e2e.browser import sign_in, site
-from e2e.journal_world import TODAY, ClassJournal, Journal, class_journal, d
+from e2e.journal_world import ClassJournal, Journal, class_journal, d
 from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
 from playwright.async_api import Page, expect
@@ -26,6 +28,14 @@ from zhurnal_kit.testing import KeycloakAdmin
 pytestmark = pytest.mark.infra
 
 PHONE = {"width": 375, "height": 800}
+# The institution's time zone (e2e.world.new_institution): "today" on the teacher's pages is
+# its date, which differs from the machine's around midnight.
+ZONE = ZoneInfo("Europe/Moscow")
+
+
+def local_today() -> Any:
+    """Today where the world's institution is."""
+    return datetime.now(UTC).astimezone(ZONE).date()
 
 
 async def lesson_today(stack: Stack, world: ClassJournal) -> tt.Lesson:
@@ -40,7 +50,7 @@ async def lesson_today(stack: Stack, world: ClassJournal) -> tt.Lesson:
                     group_id=world.group.id,
                     subject_id=world.maths.id,
                     teacher_id=world.teacher.person_id,
-                    date=d(TODAY),
+                    date=d(local_today()),
                     start=tt.LocalTime(hour=8, minute=30),
                     duration=45,
                     reason="Занятие по расписанию",
@@ -86,9 +96,15 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
     await expect(todays.get_by_role("row").nth(1)).to_contain_text(
         re.compile("Ещё не заполнен|Просрочено")
     )
+    # The subject by its name.
+    await expect(todays.get_by_role("row").nth(1)).to_contain_text("Математика")
+    await expect(
+        page.get_by_role("heading", name=re.compile(local_today().strftime("%d.%m.%Y") + "$"))
+    ).to_be_visible()
     # The lesson of ten days ago has no topic long past its deadline: one click from its form.
     overdue = page.locator(f'ul.overdue-list a[href="/journal/lessons/{world.earlier.id}"]')
     await expect(overdue).to_have_count(1)
+    await expect(overdue).to_contain_text(re.compile(", 7А, Математика$"))
     await page.screenshot(path=screenshots / "1-today.png", full_page=True)
 
     await (
@@ -96,8 +112,10 @@ async def test_teacher_types_marks_into_the_grid_and_pastes_a_block(
         .get_by_role("link", name="Журнал", exact=True)
         .click()
     )
-    await page.get_by_role("link", name=re.compile("^7А")).click()
-    await expect(page.get_by_role("heading", name="Журнал 7А: Второе полугодие")).to_be_visible()
+    await page.get_by_role("link", name=re.compile("^7А, Математика")).click()
+    await expect(
+        page.get_by_role("heading", name="Журнал 7А, Математика: Второе полугодие")
+    ).to_be_visible()
     grid = page.get_by_role("table", name=re.compile("^Оценки и посещаемость: 7А"))
     await expect(grid).to_be_visible()
 
@@ -242,7 +260,7 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
             world.teacher.password,
             f"/journal/lessons/{world.yesterday.id}",
         )
-        heading = page.get_by_role("heading", name=re.compile("^Урок: 7А"))
+        heading = page.get_by_role("heading", name=re.compile("^Урок: 7А, Математика, "))
         await expect(heading).to_be_visible()
         # Nothing saved yet: the lesson plan's topic and kind are offered.
         await expect(page.get_by_label("Тема")).to_have_value("Линейные уравнения")
@@ -363,7 +381,9 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
             other = await colleague.new_page()
             await sign_in(other, stack, world.colleague.login, world.colleague.password, "/today")
             substitution = other.locator(f'a[href="/journal/lessons/{world.ahead.id}"]')
-            await expect(substitution).to_contain_text(re.compile(r"^\d\d\.\d\d\.\d{4} 10:00, 7А$"))
+            await expect(substitution).to_contain_text(
+                re.compile(r"^\d\d\.\d\d\.\d{4} 10:00, 7А, Математика$")
+            )
             await expect(other.get_by_text("вместо: Ёлкина-Щукина Анна Сергеевна")).to_be_visible()
             await other.screenshot(path=screenshots / "9-today-substitute.png", full_page=True)
         finally:

@@ -13,6 +13,7 @@ from zhurnal.curriculum.v1 import calendar_pb2, opening_pb2, plans_pb2
 from zhurnal.identity.v1 import people_pb2
 from zhurnal_gateway.i18n import catalogue, ngettext
 from zhurnal_gateway.web import deputy
+from zhurnal_gateway.web.diary import subject_namer
 from zhurnal_gateway.web.render import TEMPLATES, templates, translator
 
 TEMPLATE_FILES = sorted(TEMPLATES.glob("deputy_*.html"))
@@ -218,12 +219,14 @@ def test_the_plan_page_offers_approval_only_to_the_deputy() -> None:
     plan = plans_pb2.LessonPlan(
         id="pl",
         study_year_id="y",
+        group_id="g",
+        subject_id="maths",
         total_hours=2,
         curriculum_hours=2,
         version=3,
         topics=[plans_pb2.PlanTopic(order=1, text="Дроби", hours=2)],
     )
-    row = deputy._plan_row(plan, {}, {})
+    row = deputy._plan_row(plan, {}, {"g": "7А"}, subject_namer({"maths": "Математика"}))
     common = {
         "row": row,
         "plan": plan,
@@ -234,7 +237,9 @@ def test_the_plan_page_offers_approval_only_to_the_deputy() -> None:
         "done": "",
         "errors": [],
     }
-    assert "Утвердить план" in _render("deputy_plan.html", may_approve=True, **common)
+    html = _render("deputy_plan.html", may_approve=True, **common)
+    assert "Утвердить план" in html
+    assert "Тематический план: 7А, Математика" in html
     assert "Утвердить план" not in _render("deputy_plan.html", may_approve=False, **common)
 
 
@@ -245,7 +250,7 @@ def test_an_approved_plan_says_who_approved_it_and_when() -> None:
         approved_by="d",
         approved_at="2026-11-28T20:40:00+00:00",
     )
-    row = deputy._plan_row(plan, {"d": "Иванова Ольга Петровна"}, {})
+    row = deputy._plan_row(plan, {"d": "Иванова Ольга Петровна"}, {}, subject_namer({}))
     html = _render(
         "deputy_plan.html",
         row=row,

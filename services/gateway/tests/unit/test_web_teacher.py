@@ -13,6 +13,7 @@ from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.i18n import catalogue
 from zhurnal_gateway.web import teacher
+from zhurnal_gateway.web.render import templates, translator
 
 TEMPLATES = Path(teacher.__file__).parent / "templates"
 
@@ -168,3 +169,18 @@ def test_every_text_of_the_teacher_pages_has_a_russian_translation() -> None:
                     missing.append(f"{template.name}: {message}")
     missing += [w for w in teacher.WARNINGS.values() if w not in russian]
     assert not missing, missing
+
+
+def test_the_journal_list_names_each_group_with_its_subject() -> None:
+    gettext, ngettext = translator("ru")
+    rows = [
+        {"name": "7А", "subject": "Математика", "mine": True, "period": "II", "href": "/a"},
+        {"name": "7Б", "subject": "", "mine": False, "period": "II", "href": "/b"},
+    ]
+    page = {"lang": "ru", "viewer": None, "menu": [], "current_path": "/journal"}
+    html = templates.env.get_template("teacher_journal.html").render(
+        page, gettext=gettext, ngettext=ngettext, csrf_token="t", rows=rows
+    )
+    assert "7А, Математика" in html
+    assert "7Б — все предметы" in html
+    assert "предмет 1" not in html

@@ -28,6 +28,7 @@ from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api.convert import day, moment
 from zhurnal_gateway.api.deps import GatewayDep
 from zhurnal_gateway.bootstrap import Gateway
+from zhurnal_gateway.web.diary import subject_namer, subject_names
 from zhurnal_gateway.web.render import MenuItem, menu_item, page
 from zhurnal_gateway.web.viewer import Viewer, ViewerDep
 from zhurnal_kit.errors import FieldViolation, PermissionDenied
@@ -336,11 +337,13 @@ async def overdue(
     year_ids = {item.lesson.study_year_id for item in reply.lessons}
     if not own_only:
         year_ids.update(await _year_ids(gateway, institution))
-    people, groups, clock = await asyncio.gather(
+    people, groups, clock, subjects = await asyncio.gather(
         _staff_names(gateway, institution),
         _group_names(gateway, year_ids),
         _clock(gateway, institution),
+        subject_names(gateway, [institution]),
     )
+    subject_name = subject_namer(subjects)
     lessons = [
         {
             "id": item.lesson.id,
@@ -349,6 +352,7 @@ async def overdue(
             "start": f"{item.lesson.start.hour:02d}:{item.lesson.start.minute:02d}",
             "teacher": people.get(item.lesson.teacher_id, ""),
             "group": groups.get(item.lesson.group_id, ""),
+            "subject": subject_name(item.lesson.subject_id),
             "due_at": moment(item.lesson, "due_at"),
             "late": duration_parts(item.overdue_s),
         }
@@ -707,16 +711,17 @@ async def plans(
     rows: list[dict[str, Any]] = []
     groups: dict[str, str] = {}
     if chosen is not None:
-        reply, people, groups = await asyncio.gather(
+        reply, people, groups, subjects = await asyncio.gather(
             gateway.plans.ListPlans(
                 plans_pb2.ListPlansRequest(study_year_id=chosen.id, group_id=group)
             ),
             _staff_names(gateway, institution),
             _group_names(gateway, [chosen.id]),
+            subject_names(gateway, [institution]),
         )
         rows = sorted(
-            (_plan_row(p, people, groups) for p in reply.plans),
-            key=lambda r: (r["approved"], r["group"], r["plan"].subject_id),
+            (_plan_row(p, people, groups, subject_namer(subjects)) for p in reply.plans),
+            key=lambda r: (r["approved"], r["group"], r["subject"].casefold(), r["plan"].id),
         )
     context = {
         "rows": rows,
@@ -736,11 +741,15 @@ def _instant(text: str) -> datetime | None:
 
 
 def _plan_row(
-    plan: plans_pb2.LessonPlan, people: dict[str, str], groups: dict[str, str]
+    plan: plans_pb2.LessonPlan,
+    people: dict[str, str],
+    groups: dict[str, str],
+    subject_name: Callable[[str], str],
 ) -> dict[str, Any]:
     return {
         "plan": plan,
         "group": groups.get(plan.group_id, ""),
+        "subject": subject_name(plan.subject_id),
         "teacher": people.get(plan.teacher_id, ""),
         "approved": plan.status == plans_pb2.PLAN_STATUS_APPROVED,
         "approved_by": people.get(plan.approved_by, ""),
@@ -764,13 +773,14 @@ async def plan(
     errors = list(_refused(request).errors.values())
     institution = _leader(viewer)
     reply = await gateway.plans.GetPlan(plans_pb2.GetPlanRequest(plan_id=plan_id))
-    people, groups, clock = await asyncio.gather(
+    people, groups, clock, subjects = await asyncio.gather(
         _staff_names(gateway, institution),
         _group_names(gateway, [reply.plan.study_year_id]),
         _clock(gateway, institution),
+        subject_names(gateway, [institution]),
     )
     context = {
-        "row": _plan_row(reply.plan, people, groups),
+        "row": _plan_row(reply.plan, people, groups, subject_namer(subjects)),
         "plan": reply.plan,
         "problems": list(reply.problems),
         "blocking": any(p.severity == "error" for p in reply.problems),

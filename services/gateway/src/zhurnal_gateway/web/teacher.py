@@ -5,12 +5,14 @@ the version it was read at and an idempotency key generated when it was rendered
 submit never doubles a mark. The grid is a table that works without script (each column links
 to its lesson's form); static/grid.js makes it typed from the keyboard and saves through the
 REST API (ADR 17). Every service call carries the person's token: the services decide what
-the person may read and write.
+the person may read and write. Subjects are named from curriculum's list of the institution's
+subjects, and "today" is the institution's date (its time zone), as in the diary.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import uuid
@@ -30,6 +32,8 @@ from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api.convert import to_day
 from zhurnal_gateway.api.deps import GatewayDep
 from zhurnal_gateway.api.journal import _KIND, _KIND_OF, _STATUS, _info, _lesson, get_grid
+from zhurnal_gateway.web import diary
+from zhurnal_gateway.web.diary import subject_namer, subject_names
 from zhurnal_gateway.web.render import MenuItem, language, menu_item, page, translator
 from zhurnal_gateway.web.viewer import Viewer, ViewerDep
 from zhurnal_kit.grpc_errors import field_violations
@@ -350,6 +354,18 @@ def _institution(viewer: Viewer) -> str:
     return viewer.institution("teacher") or viewer.institution("deputy", "director")
 
 
+async def local_today(gateway: Any, viewer: Viewer, institution_id: str = "") -> date:
+    """Today in the institution's time zone (the teacher's, else the one they manage), not the
+    server's. The diary's ``today`` reads the time zone of the institution where the viewer
+    learns, so it is asked as if the viewer learnt in this one (the viewer is only read there,
+    never sent to a service: the person's token still goes with the call)."""
+    institution_id = institution_id or _institution(viewer)
+    if not institution_id:
+        return await diary.today(gateway, viewer)
+    there = dataclasses.replace(viewer, bindings=((institution_id, "student"),))
+    return await diary.today(gateway, there)
+
+
 # ------------------------------------------------------------------ today
 
 
@@ -357,7 +373,7 @@ def _institution(viewer: Viewer) -> str:
 async def today_page(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
     """The teacher's lessons of today, their overdue lessons and those they substitute."""
     institution = viewer.institution("teacher")
-    today = date.today()
+    today = await local_today(gateway, viewer)
     lessons: list[Any] = []
     overdue: list[Any] = []
     substituted: list[Any] = []
@@ -394,8 +410,11 @@ async def today_page(request: Request, viewer: ViewerDep, gateway: GatewayDep) -
         states = dict(await asyncio.gather(*(state(item.id) for item in lessons)))
     years = {item.study_year_id for item in lessons + substituted}
     years |= {item["lesson"].study_year_id for item in overdue}
-    groups = await _group_names(gateway, years)
-    teachers = await _names(gateway, [item.teacher_id for item in substituted])
+    groups, teachers, subjects = await asyncio.gather(
+        _group_names(gateway, years),
+        _names(gateway, [item.teacher_id for item in substituted]),
+        subject_names(gateway, [institution]),
+    )
     return page(
         request,
         "teacher_today.html",
@@ -409,6 +428,7 @@ async def today_page(request: Request, viewer: ViewerDep, gateway: GatewayDep) -
             "teachers": teachers,
             "has_institution": bool(institution),
             "day_text": day_text,
+            "subject_name": subject_namer(subjects),
         },
         viewer=viewer,
     )
@@ -438,7 +458,11 @@ async def _form_page(
     types_reply = await gateway.marking.ListMarkTypes(
         pb.ListMarkTypesRequest(institution_id=lesson.lesson.institution_id)
     )
-    groups = await _group_names(gateway, {lesson.lesson.study_year_id})
+    groups, subjects, today = await asyncio.gather(
+        _group_names(gateway, {lesson.lesson.study_year_id}),
+        subject_names(gateway, [lesson.lesson.institution_id]),
+        local_today(gateway, viewer, lesson.lesson.institution_id),
+    )
     return page(
         request,
         "teacher_lesson.html",
@@ -446,6 +470,7 @@ async def _form_page(
             "lesson": lesson,
             "info": lesson.lesson,
             "group_name": groups.get(lesson.lesson.group_id, ""),
+            "subject_name": subject_namer(subjects)(lesson.lesson.subject_id),
             "teacher_name": names.get(lesson.lesson.teacher_id, ""),
             "students": students,
             "roster": set(roster),
@@ -461,7 +486,7 @@ async def _form_page(
             "saved": request.query_params.get("saved") == "1",
             "planned": not lesson.record and bool(lesson.planned_topic),
             "read_only": lesson.lesson.read_only,
-            "held": lesson.lesson.date <= date.today(),
+            "held": lesson.lesson.date <= today,
         },
         viewer=viewer,
         status_code=status_code,
@@ -510,7 +535,8 @@ async def save_lesson_form(
     state = state_from_form(form, roster, list(entries.marks))
     if not state.idempotency_key:
         state.idempotency_key = uuid.uuid4().hex
-    held = date.fromisoformat(entries.lesson.date.iso) <= date.today()
+    today = await local_today(gateway, viewer, entries.lesson.institution_id)
+    held = date.fromisoformat(entries.lesson.date.iso) <= today
     message, where = save_request(lesson_id, state, roster, held=held)
     try:
         reply = await gateway.journal.SaveLesson(
@@ -567,7 +593,7 @@ async def save_lesson_form(
 @router.get("/journal")
 async def journal_page(request: Request, viewer: ViewerDep, gateway: GatewayDep) -> Response:
     """The groups whose journal the person keeps (a teacher) or reads (management)."""
-    today = date.today()
+    today = await local_today(gateway, viewer)
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     teacher = viewer.institution("teacher")
     manager = viewer.institution("deputy", "director")
@@ -597,29 +623,27 @@ async def journal_page(request: Request, viewer: ViewerDep, gateway: GatewayDep)
                 {"group_id": item.group_id, "subject_id": "", "year": item.study_year_id},
             )
     years = {e["year"] for e in entries.values()}
-    groups = await _group_names(gateway, years)
+    groups, names = await asyncio.gather(
+        _group_names(gateway, years), subject_names(gateway, [teacher, manager])
+    )
+    subject_name = subject_namer(names)
     periods = {year: current_period(await _periods(gateway, year), today) for year in years}
-    subjects: dict[str, list[str]] = {}
-    for group_id, subject_id in entries:
-        if subject_id:
-            subjects.setdefault(group_id, []).append(subject_id)
     rows = []
     for (group_id, subject_id), entry in entries.items():
         period = periods.get(entry["year"])
         if period is None:
             continue
-        numbered = subjects.get(group_id, [])
         rows.append(
             {
                 "name": groups.get(group_id, group_id),
-                "number": numbered.index(subject_id) + 1 if len(numbered) > 1 and subject_id else 0,
+                "subject": subject_name(subject_id) if subject_id else "",
                 "mine": bool(subject_id),
                 "period": period.name,
                 "href": f"/journal/groups/{group_id}?period_id={period.id}"
                 + (f"&subject_id={subject_id}" if subject_id else ""),
             }
         )
-    rows.sort(key=lambda r: (not r["mine"], r["name"], r["number"]))
+    rows.sort(key=lambda r: (not r["mine"], r["name"], r["subject"].casefold()))
     return page(request, "teacher_journal.html", {"rows": rows}, viewer=viewer)
 
 
@@ -633,7 +657,7 @@ async def grid_page(
     subject_id: Annotated[str, Query(max_length=36)] = "",
 ) -> Response:
     """The journal grid of a group (students x lessons), typed by grid.js."""
-    today = date.today()
+    today = await local_today(gateway, viewer)
     if not period_id:
         institution = _institution(viewer)
         around = await _lessons(
@@ -689,6 +713,8 @@ async def grid_page(
     year_id = lessons[0].lesson.study_year_id if lessons else ""
     periods = await _periods(gateway, year_id) if year_id else []
     groups = await _group_names(gateway, {year_id}) if year_id else {}
+    institution = lessons[0].lesson.institution_id if lessons else _institution(viewer)
+    subjects = await subject_names(gateway, [institution]) if subject_id else {}
     return page(
         request,
         "teacher_grid.html",
@@ -700,6 +726,7 @@ async def grid_page(
             "periods": periods,
             "period_id": period_id,
             "subject_id": subject_id,
+            "subject_name": subject_namer(subjects)(subject_id) if subject_id else "",
             "group_id": group_id,
             "short": STATUS_SHORT,
             "short_date": short_date,
