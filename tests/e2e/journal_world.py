@@ -23,7 +23,7 @@ from e2e.world import (
     student,
 )
 
-from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2, hours_pb2
+from zhurnal.curriculum.v1 import calendar_pb2, groups_pb2, hours_pb2, plans_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal.journal.v1 import journal_pb2_grpc
@@ -201,3 +201,27 @@ async def class_journal(
 
         await wait_for(known, what="the journal to learn the lessons and the roster")
     return world
+
+
+async def save_plan(stack: Stack, world: ClassJournal) -> None:
+    """The teacher's lesson plan of 7А maths: one hour of revision, then two of linear
+    equations (practical work)."""
+    async with Curriculum(stack, world.teacher) as cur:
+        await cur.call(
+            cur.plans.SavePlan,
+            plans_pb2.SavePlanRequest(
+                study_year_id=world.year.id,
+                group_id=world.group.id,
+                subject_id=world.maths.id,
+                teacher_id=world.teacher.person_id,
+                topics=[
+                    plans_pb2.PlanTopic(order=1, text="Повторение курса 6 класса", hours=1),
+                    plans_pb2.PlanTopic(
+                        order=2,
+                        text="Линейные уравнения",
+                        hours=2,
+                        kind=plans_pb2.LESSON_KIND_PRACTICAL,
+                    ),
+                ],
+            ),
+        )

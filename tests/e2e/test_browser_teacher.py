@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from e2e.browser import sign_in, site
-from e2e.journal_world import ClassJournal, Journal, class_journal, d
+from e2e.journal_world import ClassJournal, Journal, class_journal, d, save_plan
 from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
 from playwright.async_api import Page, expect
 
-from zhurnal.curriculum.v1 import calendar_pb2, plans_pb2
+from zhurnal.curriculum.v1 import calendar_pb2
 from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_kit.pytest_plugin import Person, Stack
@@ -229,25 +229,7 @@ async def test_teacher_fills_in_the_lesson_form_without_script(
     screenshots: Path,
 ) -> None:
     world = await class_journal(stack, district_admin, keycloak)
-    async with Curriculum(stack, world.teacher) as cur:
-        await cur.call(
-            cur.plans.SavePlan,
-            plans_pb2.SavePlanRequest(
-                study_year_id=world.year.id,
-                group_id=world.group.id,
-                subject_id=world.maths.id,
-                teacher_id=world.teacher.person_id,
-                topics=[
-                    plans_pb2.PlanTopic(order=1, text="Повторение курса 6 класса", hours=1),
-                    plans_pb2.PlanTopic(
-                        order=2,
-                        text="Линейные уравнения",
-                        hours=2,
-                        kind=plans_pb2.LESSON_KIND_PRACTICAL,
-                    ),
-                ],
-            ),
-        )
+    await save_plan(stack, world)
     context = await browser.new_context(
         locale="ru-RU", java_script_enabled=False, viewport={"width": 1280, "height": 800}
     )

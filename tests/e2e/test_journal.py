@@ -10,7 +10,7 @@ import asyncio
 
 import grpc
 import pytest
-from e2e.journal_world import ClassJournal, Journal, class_journal
+from e2e.journal_world import ClassJournal, Journal, class_journal, save_plan
 from e2e.kafka_probe import envelopes
 from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum
@@ -523,25 +523,7 @@ async def test_final_marks_are_suggested_from_the_weighted_average_and_set_by_th
 async def test_the_lesson_plan_offers_the_topic_of_each_lesson(
     stack: Stack, world: ClassJournal
 ) -> None:
-    async with Curriculum(stack, world.teacher) as cur:
-        await cur.call(
-            cur.plans.SavePlan,
-            plans_pb2.SavePlanRequest(
-                study_year_id=world.year.id,
-                group_id=world.group.id,
-                subject_id=world.maths.id,
-                teacher_id=world.teacher.person_id,
-                topics=[
-                    plans_pb2.PlanTopic(order=1, text="Повторение курса 6 класса", hours=1),
-                    plans_pb2.PlanTopic(
-                        order=2,
-                        text="Линейные уравнения",
-                        hours=2,
-                        kind=plans_pb2.LESSON_KIND_PRACTICAL,
-                    ),
-                ],
-            ),
-        )
+    await save_plan(stack, world)
     async with Journal(stack, world.teacher) as j:
         # Lessons in date order take the plan's hours: ten days ago, yesterday, in three days.
         offered = [
