@@ -3,6 +3,7 @@ identity's policy, PostgreSQL and Kafka (R-5, R-6.3)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import grpc
@@ -44,12 +45,16 @@ async def test_a_deputy_opens_the_year_and_closes_a_period(
                     starts=day("2026-09-01"),
                     ends=day("2027-05-31"),
                     working_days=[0, 1, 2, 3, 4],
+                    idempotency_key=key,
                 ),
                 metadata=mine,
             )
 
+        key = str(uuid.uuid4())
         # The institution reaches curriculum through Kafka: wait until it is known.
         year = (await wait_for(create, what="curriculum to accept the study year")).study_year
+        # A retry with the same key answers with the same year instead of "name taken".
+        assert (await create()).study_year.id == year.id
         first = await cal.AddStudyPeriod(
             pb.AddStudyPeriodRequest(
                 study_year_id=year.id,

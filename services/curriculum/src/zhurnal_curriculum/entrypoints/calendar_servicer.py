@@ -31,6 +31,7 @@ class CalendarServicer(calendar_pb2_grpc.CalendarServiceServicer):
                 starts=from_day(request.starts, "starts"),
                 ends=from_day(request.ends, "ends"),
                 working_days=frozenset(request.working_days),
+                idempotency_key=request.idempotency_key,
             ),
         )
         return pb.CreateStudyYearResponse(study_year=year_to_proto(year))

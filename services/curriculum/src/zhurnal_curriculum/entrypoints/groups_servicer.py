@@ -35,6 +35,7 @@ class GroupServicer(groups_pb2_grpc.GroupServiceServicer):
             kind=GROUP_KIND_FROM_PROTO.get(request.kind),
             years_of_study=frozenset(request.years_of_study),
             starts=from_day(request.starts, "starts") if request.starts.iso else None,
+            idempotency_key=request.idempotency_key,
         )
         return pb.CreateGroupResponse(group=group_to_proto(item))
 
@@ -54,6 +55,7 @@ class GroupServicer(groups_pb2_grpc.GroupServiceServicer):
             student_id=request.student_id,
             joined=from_day(request.joined, "joined"),
             reason=request.reason,
+            idempotency_key=request.idempotency_key,
         )
         return pb.EnrolResponse(enrolment=enrolment_to_proto(item))
 
@@ -64,6 +66,7 @@ class GroupServicer(groups_pb2_grpc.GroupServiceServicer):
             enrolment_id=request.enrolment_id,
             left=from_day(request.left, "left"),
             reason=request.reason,
+            idempotency_key=request.idempotency_key,
         )
         return pb.LeaveResponse(enrolment=enrolment_to_proto(item))
 
@@ -75,6 +78,7 @@ class GroupServicer(groups_pb2_grpc.GroupServiceServicer):
             to_group_id=request.to_group_id,
             on=from_day(request.on, "on"),
             reason=request.reason,
+            idempotency_key=request.idempotency_key,
         )
         return pb.TransferResponse(
             ended=enrolment_to_proto(ended), started=enrolment_to_proto(started)

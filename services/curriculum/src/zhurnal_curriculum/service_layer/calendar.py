@@ -14,6 +14,7 @@ from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
 from zhurnal_kit.events import Event
+from zhurnal_kit.idempotency import recall, remember
 
 CURRICULUM_READ = "curriculum.read"
 CURRICULUM_MANAGE = "curriculum.manage"
@@ -30,6 +31,7 @@ class CreateStudyYear:
     starts: date
     ends: date
     working_days: frozenset[int]
+    idempotency_key: str = ""
 
 
 def _changed(year: StudyYear) -> Event:
@@ -54,6 +56,10 @@ async def create_study_year(
         working_days=command.working_days or frozenset(range(5)),
     )
     async with uow:
+        if earlier := await recall(uow.session, "create_study_year", command.idempotency_key):
+            found = await uow.study_years.get(earlier.decode())
+            assert found is not None, "an idempotency record points at a missing study year"
+            return found
         if await uow.institutions.get(command.institution_id) is None:
             raise invalid("institution_id", "is not known to the schedule yet")
         for other in await uow.study_years.of_institution(command.institution_id):
@@ -61,6 +67,7 @@ async def create_study_year(
                 raise invalid("starts", f"overlaps the study year «{other.name}»")
         await uow.study_years.add(year)
         uow.publish(_changed(year))
+        await remember(uow.session, "create_study_year", command.idempotency_key, year.id.encode())
         try:
             await uow.commit()
         except IntegrityError:

@@ -16,6 +16,7 @@ from zhurnal_curriculum.service_layer.unit_of_work import CurriculumUnitOfWork
 from zhurnal_kit.authorization import Authorizer
 from zhurnal_kit.errors import AlreadyExists, FieldViolation, NotFound, invalid
 from zhurnal_kit.events import Event
+from zhurnal_kit.idempotency import recall, remember
 
 
 def group_created(item: Group) -> Event:
@@ -47,11 +48,14 @@ async def create_group(
     kind: GroupKind | None,
     years_of_study: frozenset[int],
     starts: date | None,
+    idempotency_key: str = "",
 ) -> Group:
     """A class or an association in a study year."""
     if kind is None:
         raise invalid("kind", "must be class or association")
     async with uow:
+        if earlier := await recall(uow.session, "create_group", idempotency_key):
+            return await _group(uow, earlier.decode())
         year = await uow.study_years.get(study_year_id)
         if year is None:
             raise invalid("study_year_id", "is unknown")
@@ -72,6 +76,7 @@ async def create_group(
             # The insert runs at once: a taken name fails here, not at commit.
             await uow.groups.add(item)
             uow.publish(group_created(item))
+            await remember(uow.session, "create_group", idempotency_key, item.id.encode())
             await uow.commit()
         except IntegrityError:
             raise AlreadyExists(
@@ -108,11 +113,14 @@ async def enrol(
     student_id: str,
     joined: date,
     reason: str,
+    idempotency_key: str = "",
 ) -> Enrolment:
     """Enrol a student from a date (never before the group exists)."""
     if not student_id.strip():
         raise invalid("student_id", "is required")
     async with uow:
+        if earlier := await recall(uow.session, "enrol", idempotency_key):
+            return await _enrolment(uow, earlier.decode())
         target = await _group(uow, group_id)
         await authorizer.require(CURRICULUM_MANAGE, institution_id=target.institution_id)
         if not await uow.people.holders(target.institution_id, STUDENT_ROLES, [student_id]):
@@ -121,6 +129,7 @@ async def enrol(
         item = domain.enrol(target, student_id, joined=joined, reason=reason, current=current)
         await uow.groups.add_enrolment(item)
         uow.publish(enrolment_changed(item, target.institution_id))
+        await remember(uow.session, "enrol", idempotency_key, item.id.encode())
         await uow.commit()
     return item
 
@@ -132,17 +141,33 @@ async def _locked_enrolment(uow: CurriculumUnitOfWork, enrolment_id: str) -> Enr
     return item
 
 
+async def _enrolment(uow: CurriculumUnitOfWork, enrolment_id: str) -> Enrolment:
+    item = await uow.groups.enrolment(enrolment_id)
+    assert item is not None, "an idempotency record points at a missing enrolment"
+    return item
+
+
 async def leave(
-    uow: CurriculumUnitOfWork, authorizer: Authorizer, *, enrolment_id: str, left: date, reason: str
+    uow: CurriculumUnitOfWork,
+    authorizer: Authorizer,
+    *,
+    enrolment_id: str,
+    left: date,
+    reason: str,
+    idempotency_key: str = "",
 ) -> Enrolment:
     """End an enrolment on a date; the record stays."""
     async with uow:
         current = await _locked_enrolment(uow, enrolment_id)
+        # After the lock: a concurrent twin of this request has committed by now.
+        if await recall(uow.session, "leave", idempotency_key):
+            return current
         source = await _group(uow, current.group_id)
         await authorizer.require(CURRICULUM_MANAGE, institution_id=source.institution_id)
         ended = domain.leave(current, left=left, reason=reason)
         await uow.groups.save_enrolment(ended)
         uow.publish(enrolment_changed(ended, source.institution_id))
+        await remember(uow.session, "leave", idempotency_key, ended.id.encode())
         await uow.commit()
     return ended
 
@@ -155,10 +180,13 @@ async def transfer(
     to_group_id: str,
     on: date,
     reason: str,
+    idempotency_key: str = "",
 ) -> tuple[Enrolment, Enrolment]:
     """Move a student to another group of the same institution from a date."""
     async with uow:
         current = await _locked_enrolment(uow, enrolment_id)
+        if earlier := await recall(uow.session, "transfer", idempotency_key):
+            return current, await _enrolment(uow, earlier.decode())
         source = await _group(uow, current.group_id)
         target = await _group(uow, to_group_id, "to_group_id")
         if target.institution_id != source.institution_id:
@@ -170,6 +198,7 @@ async def transfer(
         await uow.groups.add_enrolment(started)
         uow.publish(enrolment_changed(ended, source.institution_id))
         uow.publish(enrolment_changed(started, target.institution_id))
+        await remember(uow.session, "transfer", idempotency_key, started.id.encode())
         await uow.commit()
     return ended, started
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from zhurnal.curriculum.v1 import groups_pb2 as pb
@@ -17,6 +17,8 @@ from zhurnal_gateway.api.problems import error_responses
 router = APIRouter(prefix="/api/v1", tags=["groups"])
 
 Id = Annotated[str, Path(min_length=1, max_length=36)]
+# A retried write with the same key answers like the first and changes nothing more.
+IdempotencyKey = Annotated[str, Header(max_length=255)]
 Kind = Literal["class", "association"]
 _KIND_OF: dict[int, Kind] = {pb.GROUP_KIND_CLASS: "class", pb.GROUP_KIND_ASSOCIATION: "association"}
 
@@ -180,6 +182,7 @@ async def create_group(
     gateway: GatewayDep,
     caller: CurrentCaller,
     response: Response,
+    idempotency_key: IdempotencyKey = "",
 ) -> Group:
     """Create a class or association of the study year (the deputy)."""
     reply = await gateway.groups.CreateGroup(
@@ -189,6 +192,7 @@ async def create_group(
             kind=_KIND[body.kind],
             years_of_study=body.years_of_study,
             starts=to_day(body.starts) if body.starts else None,
+            idempotency_key=idempotency_key,
         )
     )
     response.headers["Location"] = f"{router.prefix}/groups/{reply.group.id}/roster"
@@ -202,7 +206,11 @@ async def create_group(
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def enrol_student(
-    group_id: Id, body: EnrolmentCreate, gateway: GatewayDep, caller: CurrentCaller
+    group_id: Id,
+    body: EnrolmentCreate,
+    gateway: GatewayDep,
+    caller: CurrentCaller,
+    idempotency_key: IdempotencyKey = "",
 ) -> Enrolment:
     """Enrol a student in the group from a day."""
     reply = await gateway.groups.Enrol(
@@ -211,6 +219,7 @@ async def enrol_student(
             student_id=body.student_id,
             joined=to_day(body.joined),
             reason=body.reason,
+            idempotency_key=idempotency_key,
         )
     )
     return _enrolment(reply.enrolment)
@@ -222,11 +231,20 @@ async def enrol_student(
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def leave_group(
-    enrolment_id: Id, body: Leaving, gateway: GatewayDep, caller: CurrentCaller
+    enrolment_id: Id,
+    body: Leaving,
+    gateway: GatewayDep,
+    caller: CurrentCaller,
+    idempotency_key: IdempotencyKey = "",
 ) -> Enrolment:
     """End a student's enrolment on a day (their past entries stay)."""
     reply = await gateway.groups.Leave(
-        pb.LeaveRequest(enrolment_id=enrolment_id, left=to_day(body.left), reason=body.reason)
+        pb.LeaveRequest(
+            enrolment_id=enrolment_id,
+            left=to_day(body.left),
+            reason=body.reason,
+            idempotency_key=idempotency_key,
+        )
     )
     return _enrolment(reply.enrolment)
 
@@ -237,7 +255,11 @@ async def leave_group(
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def transfer_student(
-    enrolment_id: Id, body: Transfer, gateway: GatewayDep, caller: CurrentCaller
+    enrolment_id: Id,
+    body: Transfer,
+    gateway: GatewayDep,
+    caller: CurrentCaller,
+    idempotency_key: IdempotencyKey = "",
 ) -> Transferred:
     """Move a student to another group of the year on a day."""
     reply = await gateway.groups.Transfer(
@@ -246,6 +268,7 @@ async def transfer_student(
             to_group_id=body.to_group_id,
             on=to_day(body.on),
             reason=body.reason,
+            idempotency_key=idempotency_key,
         )
     )
     return Transferred(ended=_enrolment(reply.ended), started=_enrolment(reply.started))
