@@ -70,14 +70,16 @@ async def test_deputy_sees_the_overdue_lesson_and_closes_and_unlocks_a_period(
     assert width <= 375, f"the page is {width} px wide on a phone"
     await page.set_viewport_size({"width": 1280, "height": 900})
 
-    # Monitoring of yesterday's week: one lesson held, overdue, per teacher and group; once
-    # the teacher records it today, it counts as recorded late.
+    # Monitoring of yesterday's week (the journal's counts): one lesson past its deadline,
+    # overdue, per teacher and group; once the teacher records it today, it counts as
+    # recorded late. The lesson in three days is not due yet.
     week = (TODAY - timedelta(days=1)).isoformat()
     await page.goto(site(stack) + f"/monitoring?week={week}")
     await expect(page.get_by_role("heading", name="Контроль журнала")).to_be_visible()
     per_group = page.get_by_role("table", name="По классам")
     group_row = per_group.get_by_role("row", name=re.compile("7А"))
-    # Held, recorded, completeness, recorded late, overdue.
+    await expect(per_group.get_by_role("columnheader").nth(1)).to_have_text("Срок записи прошёл")
+    # Due, recorded, completeness, recorded late, overdue.
     await expect(group_row.get_by_role("cell")).to_have_text(
         ["1", "0", "0 %", "0", re.compile(r"^1\s+просрочено$")]
     )

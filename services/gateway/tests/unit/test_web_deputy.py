@@ -11,6 +11,7 @@ from jinja2.ext import babel_extract
 
 from zhurnal.curriculum.v1 import calendar_pb2, opening_pb2, plans_pb2
 from zhurnal.identity.v1 import people_pb2
+from zhurnal_gateway.api.journal import TimelinessRow
 from zhurnal_gateway.i18n import catalogue, ngettext
 from zhurnal_gateway.web import deputy
 from zhurnal_gateway.web.diary import subject_namer
@@ -81,22 +82,36 @@ def test_the_clock_shows_days_and_moments_in_the_institutions_zone() -> None:
     assert clock.when(datetime(2026, 9, 1, 21, 30, tzinfo=UTC)) == "02.09.2026 00:30"
 
 
-def test_monitoring_counts_held_recorded_late_and_overdue_per_teacher_and_group() -> None:
-    lessons = [
-        deputy.MonitoredLesson("t1", "g1", held=True, recorded=True, overdue=False, late=False),
-        deputy.MonitoredLesson("t1", "g1", held=True, recorded=True, overdue=False, late=True),
-        deputy.MonitoredLesson("t1", "g2", held=True, recorded=False, overdue=True),
-        deputy.MonitoredLesson("t2", "g2", held=True, recorded=True, overdue=False, late=None),
-        deputy.MonitoredLesson("t2", "g2", held=False, recorded=False, overdue=False),
-    ]
-    result = deputy.tally(lessons, {"t1": "Иванова", "t2": "Белов"}, {"g1": "7А", "g2": "7Б"})
-    assert [(t.name, t.held, t.recorded, t.late, t.overdue) for t in result.by_teacher] == [
+def _row(key: str, due: int, recorded: int, late: int, overdue: int) -> TimelinessRow:
+    return TimelinessRow(
+        key=key,
+        institution_id="i1",
+        scheduled=due + 1,
+        due=due,
+        recorded=recorded,
+        recorded_late=late,
+        overdue=overdue,
+    )
+
+
+def test_monitoring_names_and_sums_the_journals_counts_per_teacher() -> None:
+    rows = [_row("t1", 3, 2, 1, 1), _row("t2", 1, 1, 0, 0), _row("t3", 0, 0, 0, 0)]
+    found = deputy.tallies(rows, {"t1": "Иванова", "t2": "Белов"})
+    # In name order; a person with no name last.
+    assert [(t.name, t.due, t.recorded, t.late, t.overdue) for t in found] == [
         ("Белов", 1, 1, 0, 0),
         ("Иванова", 3, 2, 1, 1),
+        ("", 0, 0, 0, 0),
     ]
-    assert result.by_teacher[0].late_unknown == 1
-    assert [(g.name, g.held, g.missing) for g in result.by_group] == [("7А", 2, 0), ("7Б", 2, 1)]
-    assert (result.total.held, result.total.recorded, result.total.completeness) == (4, 3, 75)
+    assert [t.completeness for t in found] == [100, 67, None]
+    total = deputy.total(found)
+    assert (total.due, total.recorded, total.late, total.overdue) == (4, 3, 1, 1)
+    assert total.completeness == 75
+
+
+def test_completeness_is_at_most_a_hundred_percent() -> None:
+    # A topic saved before its deadline counts as recorded while the lesson is not yet due.
+    assert deputy.Tally("g1", due=1, recorded=2).completeness == 100
     assert deputy.Tally("x").completeness is None
 
 

@@ -21,12 +21,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from zhurnal.curriculum.v1 import calendar_pb2, curriculum_pb2, groups_pb2, opening_pb2, plans_pb2
-from zhurnal.curriculum.v1 import timetable_pb2 as tt
 from zhurnal.curriculum.v1.curriculum_pb2_grpc import CurriculumServiceStub
 from zhurnal.identity.v1 import people_pb2
 from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api.convert import day, moment
 from zhurnal_gateway.api.deps import GatewayDep
+from zhurnal_gateway.api.journal import TimelinessRow, timeliness_rows
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.web.diary import subject_namer, subject_names
 from zhurnal_gateway.web.render import MenuItem, menu_item, page
@@ -45,8 +45,6 @@ MENU: list[MenuItem] = [
 
 LEADERS = ("deputy", "director")
 PAGE_SIZE = 50
-# Recorded lessons whose timeliness monitoring reads one by one (GetLesson) at most.
-LATE_CHECK_LIMIT = 400
 Id = Annotated[str, Query(max_length=36)]
 
 
@@ -109,40 +107,24 @@ class Clock:
         return {"on": self.on, "when": self.when}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tally:
-    """Completeness and timeliness of one teacher's or one group's lessons."""
+    """Completeness and timeliness of one teacher's or one group's lessons (the journal's
+    counts, R-3.2): due (past their deadline), recorded (with a topic), recorded after the
+    deadline, and overdue (past it with no topic, the period not locked)."""
 
     key: str
     name: str = ""
-    held: int = 0
+    due: int = 0
     recorded: int = 0
     late: int = 0
     overdue: int = 0
-    late_unknown: int = 0
-
-    @property
-    def missing(self) -> int:
-        """Held lessons without a topic (overdue or still within the deadline)."""
-        return self.held - self.recorded
 
     @property
     def completeness(self) -> int | None:
-        """Recorded of held, in whole percent (None with nothing held)."""
-        return round(100 * self.recorded / self.held) if self.held else None
-
-
-@dataclass
-class MonitoredLesson:
-    """One lesson as monitoring counts it."""
-
-    teacher_id: str
-    group_id: str
-    held: bool
-    recorded: bool
-    overdue: bool
-    # None when not known (not read).
-    late: bool | None = None
+        """Recorded of due, in whole percent (None with nothing due). A topic may be saved
+        before its deadline, so recorded may exceed due: at most 100."""
+        return min(100, round(100 * self.recorded / self.due)) if self.due else None
 
 
 @dataclass
@@ -154,38 +136,25 @@ class Monitoring:
     total: Tally = field(default_factory=lambda: Tally("total"))
 
 
-def tally(
-    lessons: Iterable[MonitoredLesson], teacher_names: dict[str, str], group_names: dict[str, str]
-) -> Monitoring:
-    """Count held, recorded, recorded late and overdue lessons per teacher and group."""
-    teachers: dict[str, Tally] = {}
-    groups: dict[str, Tally] = {}
-    total = Tally("total")
-    for lesson in lessons:
-        if not lesson.held:
-            continue
-        for tallies, key, names in (
-            (teachers, lesson.teacher_id, teacher_names),
-            (groups, lesson.group_id, group_names),
-        ):
-            row = tallies.setdefault(key, Tally(key, names.get(key, "")))
-            _count(row, lesson)
-        _count(total, lesson)
-    return Monitoring(
-        by_teacher=sorted(teachers.values(), key=lambda t: (t.name or "\uffff", t.key)),
-        by_group=sorted(groups.values(), key=lambda t: (t.name or "\uffff", t.key)),
-        total=total,
+def tallies(rows: Iterable[TimelinessRow], names: dict[str, str]) -> list[Tally]:
+    """The journal's rows of one kind (teacher or group) with their names, in name order."""
+    found = [
+        Tally(r.key, names.get(r.key, ""), r.due, r.recorded, r.recorded_late, r.overdue)
+        for r in rows
+    ]
+    return sorted(found, key=lambda t: (t.name or "\uffff", t.key))
+
+
+def total(rows: Iterable[Tally]) -> Tally:
+    """The sum of tallies that count every lesson once (all teachers, or all groups)."""
+    rows = list(rows)
+    return Tally(
+        "total",
+        due=sum(r.due for r in rows),
+        recorded=sum(r.recorded for r in rows),
+        late=sum(r.late for r in rows),
+        overdue=sum(r.overdue for r in rows),
     )
-
-
-def _count(row: Tally, lesson: MonitoredLesson) -> None:
-    row.held += 1
-    row.recorded += lesson.recorded
-    row.overdue += lesson.overdue
-    if lesson.recorded and lesson.late is None:
-        row.late_unknown += 1
-    elif lesson.late:
-        row.late += 1
 
 
 def choose_year(years: list[calendar_pb2.StudyYear], today: date, wanted: str = "") -> Any:
@@ -418,48 +387,14 @@ async def monitoring(
             wanted = today
         starts, ends = week_of(wanted)
     assert starts is not None and ends is not None
-    periods = [
-        p
-        for p in chosen.periods
-        if (day(p.starts) or date.max) <= ends and (day(p.ends) or date.min) >= starts
-    ]
-    people, groups = await asyncio.gather(
-        _staff_names(gateway, institution), _group_names(gateway, [chosen.id])
+    people, groups, by_teacher, by_group = await asyncio.gather(
+        _staff_names(gateway, institution),
+        _group_names(gateway, [chosen.id]),
+        timeliness_rows(gateway, [institution], starts, ends, "teacher"),
+        timeliness_rows(gateway, [institution], starts, ends, "group"),
     )
-    grids = await asyncio.gather(
-        *(
-            gateway.journal.GetGrid(pb.GetGridRequest(group_id=g, period_id=p.id))
-            for g in groups
-            for p in periods
-        )
-    )
-    found: list[tuple[pb.LessonInfo, bool]] = []
-    for reply in grids:
-        for column in reply.grid.lessons:
-            info = column.lesson
-            when = day(info.date)
-            if when is None or not starts <= when <= ends:
-                continue
-            if info.status == tt.LESSON_STATUS_CANCELLED:
-                continue
-            found.append((info, bool(column.topic.strip())))
-    recorded_ids = [info.id for info, recorded in found if recorded and _held(info, today, now)]
-    lateness = await _lateness(gateway, recorded_ids[:LATE_CHECK_LIMIT])
-    result = tally(
-        (
-            MonitoredLesson(
-                teacher_id=info.teacher_id,
-                group_id=info.group_id,
-                held=_held(info, today, now),
-                recorded=recorded,
-                overdue=not recorded and (info.overdue or _past_due(info, now)),
-                late=lateness.get(info.id),
-            )
-            for info, recorded in found
-        ),
-        people,
-        groups,
-    )
+    teachers = tallies(by_teacher, people)
+    result = Monitoring(teachers, tallies(by_group, groups), total(teachers))
     context.update(
         {
             "starts": starts,
@@ -470,7 +405,6 @@ async def monitoring(
             "week_value": starts.isoformat() if selected is None else "",
             "previous_week": (starts - timedelta(days=7)).isoformat(),
             "next_week": (starts + timedelta(days=7)).isoformat(),
-            "late_limited": len(recorded_ids) > LATE_CHECK_LIMIT,
         }
     )
     return page(
@@ -480,39 +414,6 @@ async def monitoring(
         viewer=viewer,
         status_code=422 if errors else 200,
     )
-
-
-def _held(info: pb.LessonInfo, today: date, now: datetime) -> bool:
-    when = day(info.date)
-    if when is None or when > today:
-        return False
-    if when < today:
-        return True
-    return (info.start.hour, info.start.minute) <= (now.hour, now.minute)
-
-
-def _past_due(info: pb.LessonInfo, now: datetime) -> bool:
-    due = moment(info, "due_at")
-    return due is not None and due < now
-
-
-async def _lateness(gateway: Gateway, lesson_ids: list[str]) -> dict[str, bool]:
-    """For recorded lessons: was the topic first saved after its deadline (R-3.2)?"""
-    gate = asyncio.Semaphore(8)
-
-    async def one(lesson_id: str) -> tuple[str, bool | None]:
-        async with gate:
-            reply = await gateway.journal.GetLesson(
-                pb.GetLessonRequest(lesson_id=lesson_id, without_planned_topic=True)
-            )
-        entries = reply.lesson
-        recorded, due = moment(entries, "recorded_at"), moment(entries.lesson, "due_at")
-        if recorded is None or due is None:
-            return lesson_id, None
-        return lesson_id, recorded > due
-
-    answers = await asyncio.gather(*(one(i) for i in lesson_ids))
-    return {i: late for i, late in answers if late is not None}
 
 
 # ---------------------------------------------------------------- /periods
