@@ -12,7 +12,16 @@ from pathlib import Path
 import grpc
 import pytest
 from e2e.browser import sign_in, site
-from e2e.journal_world import TODAY, ClassJournal, Journal, class_journal, d
+from e2e.journal_world import (
+    FIRST_ENDS,
+    TODAY,
+    YEAR_ENDS,
+    YEAR_STARTS,
+    ClassJournal,
+    Journal,
+    class_journal,
+    d,
+)
 from e2e.test_institution_slice import wait_for
 from e2e.world import Curriculum, Identity, Member, create_group, unique
 from playwright.async_api import Browser, Page, expect
@@ -198,18 +207,24 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
     await expect(page).to_have_url(re.compile(r"/diary/marks\?student="))
     first = page.locator("section.diary-period").nth(0)
     second = page.locator("section.diary-period").nth(1)
-    await expect(first.get_by_role("heading")).to_contain_text("Период 1")
+    # The periods by their names and dates as the journal carries them (students and
+    # guardians may not read curriculum's calendar).
+    await expect(first.get_by_role("heading")).to_contain_text("Первое полугодие")
+    await expect(first.get_by_role("heading")).to_contain_text(
+        f"с {YEAR_STARTS:%d.%m.%Y} по {FIRST_ENDS:%d.%m.%Y}"
+    )
     await expect(first.locator("td .diary-mark")).to_have_text(["3+", "4"])
     await expect(first.locator(".diary-subject")).to_have_text("Математика")
     await expect(first).to_contain_text("Практическая работа")
-    await expect(second.get_by_role("heading")).to_contain_text("Период 2")
+    await expect(second.get_by_role("heading")).to_contain_text("Второе полугодие")
+    await expect(page.get_by_text("Период 1")).to_have_count(0)
     await expect(second.locator("td .diary-mark")).to_have_text(["5", "4-"])
     await expect(second.locator(".diary-final")).to_have_text("не выставлена")
     # Final marks of the earlier year: its period's and the year's.
     first_year = int(last_year_held[:4]) - (1 if int(last_year_held[5:7]) < 8 else 0)
     earlier = page.get_by_role("table", name=f"{first_year}/{first_year + 1} учебный год")
     await expect(earlier.get_by_role("columnheader")).to_have_text(
-        ["Предмет", "Период 1", "Годовая"]
+        ["Предмет", "Весь год", "Годовая"]
     )
     await expect(earlier.locator("td")).to_have_text(["4", "5"])
     await page.screenshot(path=screenshots / "2-marks-per-period.png", full_page=True)
@@ -245,6 +260,23 @@ async def test_a_guardian_sees_exactly_their_childs_marks_and_nothing_of_another
             (True, "4"),
             (True, "4"),
         ]
+        # The periods of the range's lessons and of the final marks, with names and dates.
+        assert [(p.name, p.starts.iso, p.ends.iso) for p in diary.diary.periods] == [
+            (
+                "Весь год",
+                (TODAY - timedelta(days=300)).isoformat(),
+                (TODAY - timedelta(days=100)).isoformat(),
+            ),
+            ("Первое полугодие", YEAR_STARTS.isoformat(), FIRST_ENDS.isoformat()),
+            (
+                "Второе полугодие",
+                (FIRST_ENDS + timedelta(days=1)).isoformat(),
+                YEAR_ENDS.isoformat(),
+            ),
+        ]
+        assert {p.id for p in diary.diary.periods} >= {
+            m.period_id for m in diary.diary.final_marks if m.period_id
+        }
         assert sorted(m.value for item in diary.diary.lessons for m in item.marks) == [
             "3+",
             "4-",

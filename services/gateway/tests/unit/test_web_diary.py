@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jinja2.ext import babel_extract
 
-from zhurnal_gateway.api.journal import DiaryLesson, FinalMark, LessonInfo, Mark
+from zhurnal_gateway.api.journal import DiaryLesson, FinalMark, LessonInfo, Mark, Period
 from zhurnal_gateway.i18n import catalogue
 from zhurnal_gateway.web import diary
 from zhurnal_gateway.web.render import TEMPLATES
@@ -178,6 +178,40 @@ def test_final_marks_of_every_earlier_year_newest_first() -> None:
     assert [(y.label, y.periods) for y in years] == [("2025/2026", ["q1", "q2"]), ("2024/2025", [])]
     assert years[0].subjects == [("maths", ["5", "3"], "4")]
     assert years[1].subjects == [("maths", [], "4")]
+
+
+def test_periods_are_named_and_ordered_as_the_diary_carries_them() -> None:
+    lessons = [
+        lesson(date(2026, 11, 20), period="p2", marks=("5",)),
+        lesson(date(2026, 10, 1), period="p1", marks=("4",)),
+        lesson(date(2026, 11, 2), period="p3"),
+    ]
+    known = [
+        Period(id="p1", name="Первое полугодие", starts=date(2026, 9, 15), ends=date(2026, 12, 27)),
+        # Starts before p1: comes first although its own lesson is later.
+        Period(id="p2", name="Осенний модуль", starts=date(2026, 9, 1), ends=date(2026, 11, 30)),
+    ]
+    periods = diary.periods_of_year(lessons, [], "y2026", known)
+    assert [(p.period_id, p.number) for p in periods] == [("p2", 1), ("p1", 2), ("p3", 3)]
+    assert periods[0].period is not None and periods[0].period.name == "Осенний модуль"
+    assert periods[1].period is not None and periods[1].period.ends == date(2026, 12, 27)
+    # A period the diary does not carry keeps its lessons' dates and no name.
+    assert periods[2].period is None and periods[2].first == date(2026, 11, 2)
+
+
+def test_earlier_years_order_their_periods_by_the_periods_start_when_known() -> None:
+    finals = [
+        final("5", year="y2025", period="q1", set_at=datetime(2026, 1, 10, tzinfo=UTC)),
+        final("3", year="y2025", period="q2", set_at=datetime(2025, 12, 27, tzinfo=UTC)),
+    ]
+    assert [y.periods for y in diary.year_finals(finals, [])] == [["q2", "q1"]]
+    known = [
+        Period(id="q1", name="Первое полугодие", starts=date(2025, 9, 1), ends=date(2025, 12, 28)),
+        Period(id="q2", name="Второе полугодие", starts=date(2026, 1, 9), ends=date(2026, 5, 31)),
+    ]
+    years = diary.year_finals(finals, [], known=known)
+    assert [y.periods for y in years] == [["q1", "q2"]]
+    assert years[0].subjects == [("maths", ["5", "3"], "")]
 
 
 def test_today_is_the_institutions_day() -> None:

@@ -257,6 +257,10 @@ class Diary(BaseModel):
     student_id: str
     lessons: list[DiaryLesson]
     final_marks: list[FinalMark]
+    periods: list[Period] = Field(
+        default_factory=list,
+        description="The study periods of the lessons in the range and of the final marks",
+    )
 
 
 class OverdueLesson(BaseModel):
@@ -567,6 +571,10 @@ async def get_diary(
             for item in diary.lessons
         ],
         final_marks=[_final(m) for m in diary.final_marks],
+        periods=[
+            Period(id=p.id, name=p.name, starts=day(p.starts), ends=day(p.ends))
+            for p in diary.periods
+        ],
     )
 
 

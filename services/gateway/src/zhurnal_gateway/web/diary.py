@@ -6,9 +6,9 @@ decides whether the signed-in person may read that diary: a student id that is n
 viewer's own or their child's is refused by the service (an error page), never merely hidden.
 
 Subjects are named from curriculum's list of the institution's subjects (readable by anyone
-who may read the institution). The journal's diary names a study period by id only and
-students and guardians may not read the calendar, so periods are shown by their order in the
-year, with the dates of their lessons.
+who may read the institution). Students and guardians may not read curriculum's calendar:
+the journal's diary carries the study periods of its lessons and final marks (name and
+dates), and a period it does not name is shown by its order in the year.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from zhurnal.journal.v1 import journal_pb2 as pb
 from zhurnal_gateway.api import journal as journal_api
 from zhurnal_gateway.api import subjects as subjects_api
 from zhurnal_gateway.api.deps import GatewayDep
-from zhurnal_gateway.api.journal import DiaryLesson, FinalMark, Mark
+from zhurnal_gateway.api.journal import DiaryLesson, FinalMark, Mark, Period
 from zhurnal_gateway.bootstrap import Gateway
 from zhurnal_gateway.web.render import MenuItem, language, menu_item, page
 from zhurnal_gateway.web.viewer import Viewer, ViewerDep
@@ -158,12 +158,19 @@ class PeriodMarks:
     first: date
     last: date
     subjects: list[SubjectRow]
+    # The period as the journal names it (None when the diary does not carry it).
+    period: Period | None = None
 
 
 def periods_of_year(
-    lessons: Sequence[DiaryLesson], finals: Sequence[FinalMark], study_year_id: str
+    lessons: Sequence[DiaryLesson],
+    finals: Sequence[FinalMark],
+    study_year_id: str,
+    known: Sequence[Period] = (),
 ) -> list[PeriodMarks]:
-    """The year's periods in order, with every subject that had a lesson or a final mark."""
+    """The year's periods in order (of their start when known), with every subject that had a
+    lesson or a final mark; ``known`` are the diary's periods with their names and dates."""
+    named = {p.id: p for p in known}
     by_period: dict[str, list[DiaryLesson]] = defaultdict(list)
     for item in lessons:
         if item.lesson.study_year_id == study_year_id and item.lesson.period_id:
@@ -174,7 +181,12 @@ def periods_of_year(
         if m.study_year_id == study_year_id and m.period_id
     }
     periods = []
-    ordered = sorted(by_period.items(), key=lambda kv: min(i.lesson.date for i in kv[1]))
+
+    def first_day(kv: tuple[str, list[DiaryLesson]]) -> tuple[date, date]:
+        first = min(i.lesson.date for i in kv[1])
+        return ((named[kv[0]].starts or first) if kv[0] in named else first, first)
+
+    ordered = sorted(by_period.items(), key=first_day)
     for number, (period_id, items) in enumerate(ordered, start=1):
         rows: dict[str, SubjectRow] = {}
         for item in sorted(items, key=lambda i: (i.lesson.date, i.lesson.start)):
@@ -190,6 +202,7 @@ def periods_of_year(
                 first=min(i.lesson.date for i in items),
                 last=max(i.lesson.date for i in items),
                 subjects=sorted(rows.values(), key=lambda r: r.subject_id),
+                period=named.get(period_id),
             )
         )
     return periods
@@ -210,9 +223,16 @@ def _set_day(mark: FinalMark) -> date:
 
 
 def year_finals(
-    finals: Sequence[FinalMark], lessons: Sequence[DiaryLesson], *, skip: str = ""
+    finals: Sequence[FinalMark],
+    lessons: Sequence[DiaryLesson],
+    *,
+    skip: str = "",
+    known: Sequence[Period] = (),
 ) -> list[YearFinals]:
-    """Final marks grouped by study year (newest first), the year ``skip`` left out."""
+    """Final marks grouped by study year (newest first), the year ``skip`` left out; periods
+    in order of their start when ``known`` (the diary's periods) has them, else of their
+    marks."""
+    starts = {p.id: p.starts for p in known if p.starts}
     first_lesson: dict[str, date] = {}
     for item in lessons:
         year = item.lesson.study_year_id
@@ -228,7 +248,7 @@ def year_finals(
         for m in marks:
             if m.period_id:
                 period_set[m.period_id] = min(period_set.get(m.period_id, _set_day(m)), _set_day(m))
-        periods = sorted(period_set, key=lambda p: (period_set[p], p))
+        periods = sorted(period_set, key=lambda p: (starts.get(p, period_set[p]), p))
         subjects: dict[str, tuple[dict[str, str], list[str]]] = {}
         for m in marks:
             per_period, year_mark = subjects.setdefault(m.subject_id, ({}, []))
@@ -314,11 +334,10 @@ def subject_namer(names: dict[str, str]) -> Callable[[str], str]:
 
 async def read_diary(
     gateway: Gateway, viewer: Viewer, student_id: str, starts: date, ends: date
-) -> tuple[list[DiaryLesson], list[FinalMark]]:
+) -> journal_api.Diary:
     """The student's diary from the journal (which refuses anyone who may not read it), as
     the REST API answers it."""
-    found = await journal_api.get_diary(student_id, gateway, viewer.session.caller, starts, ends)
-    return found.lessons, found.final_marks
+    return await journal_api.get_diary(student_id, gateway, viewer.session.caller, starts, ends)
 
 
 @dataclass
@@ -409,9 +428,9 @@ async def week(
     }
     if not target.student_id:
         return page(request, "diary_week.html", {**context, "days": []}, viewer=viewer)
-    lessons, _finals = await read_diary(
-        gateway, viewer, target.student_id, monday, monday + timedelta(days=6)
-    )
+    lessons = (
+        await read_diary(gateway, viewer, target.student_id, monday, monday + timedelta(days=6))
+    ).lessons
     institutions = {item.lesson.institution_id for item in lessons}
     types = await mark_type_names(gateway, institutions)
     names = await subject_names(gateway, institutions | {viewer.institution()})
@@ -439,9 +458,8 @@ async def marks(
     if not target.student_id:
         return page(request, "diary_marks.html", context, viewer=viewer)
     now = await today(gateway, viewer)
-    lessons, finals = await read_diary(
-        gateway, viewer, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD
-    )
+    found = await read_diary(gateway, viewer, target.student_id, now - YEAR_BACK, now + YEAR_AHEAD)
+    lessons, finals = found.lessons, found.final_marks
     year_id = current_year_id(lessons, now)
     institutions = {item.lesson.institution_id for item in lessons}
     types = await mark_type_names(gateway, institutions)
@@ -450,9 +468,10 @@ async def marks(
         m.subject_id: m.value for m in finals if m.study_year_id == year_id and not m.period_id
     }
     context.update(
-        periods=periods_of_year(lessons, finals, year_id) if year_id else [],
+        periods=periods_of_year(lessons, finals, year_id, found.periods) if year_id else [],
         year_marks=sorted(year_marks.items()),
-        past_years=year_finals(finals, lessons, skip=year_id),
+        past_years=year_finals(finals, lessons, skip=year_id, known=found.periods),
+        period_of={p.id: p for p in found.periods},
         mark_types=types,
         subject_name=subject_namer(names),
     )

@@ -210,6 +210,7 @@ class JournalServicer(journal_pb2_grpc.JournalServiceServicer):
                     for row in diary.lessons
                 ],
                 final_marks=[protos.final_mark_to_proto(m) for m in diary.final_marks],
+                periods=[protos.period_to_proto(p) for p in diary.periods],
             )
         )
 

@@ -510,6 +510,8 @@ class DiaryView:
     student_id: str
     lessons: list[LessonRow]
     final_marks: list[FinalMarkRow]
+    # The periods overlapping the range or named by a final mark, in order.
+    periods: list[Period] = field(default_factory=list)
 
 
 def _range(starts: date | None, ends: date | None) -> tuple[date, date]:
@@ -559,6 +561,10 @@ async def get_diary(
         periods: list[Period] = []
         for institution_id in institutions:
             periods += await uow.lessons.periods(institution_id)
+        # Final marks of an institution the student left name its periods too.
+        earlier: list[Period] = []
+        for institution_id in sorted({f.institution_id for f in finals} - set(institutions)):
+            earlier += await uow.lessons.periods(institution_id)
         lessons = _lesson_rows(
             rows,
             periods,
@@ -566,7 +572,11 @@ async def get_diary(
             await uow.lessons.marks_of(ids, student_id),
             now,
         )
-    return DiaryView(student_id, lessons, finals)
+    named = {f.period_id for f in finals} | {r.period_id for r in lessons}
+    shown = [p for p in periods if p.id in named or (p.starts <= ends and p.ends >= starts)]
+    shown += [p for p in earlier if p.id in named]
+    shown.sort(key=lambda p: (p.starts, p.ends, p.name))
+    return DiaryView(student_id, lessons, finals, shown)
 
 
 @dataclass
