@@ -83,6 +83,7 @@ def test_the_clock_shows_days_and_moments_in_the_institutions_zone() -> None:
 
 
 def _row(key: str, due: int, recorded: int, late: int, overdue: int) -> TimelinessRow:
+    # Every recorded lesson of these rows is past its deadline.
     return TimelinessRow(
         key=key,
         institution_id="i1",
@@ -91,6 +92,7 @@ def _row(key: str, due: int, recorded: int, late: int, overdue: int) -> Timeline
         recorded=recorded,
         recorded_late=late,
         overdue=overdue,
+        due_recorded=recorded,
     )
 
 
@@ -109,9 +111,9 @@ def test_monitoring_names_and_sums_the_journals_counts_per_teacher() -> None:
     assert total.completeness == 75
 
 
-def test_completeness_is_at_most_a_hundred_percent() -> None:
-    # A topic saved before its deadline counts as recorded while the lesson is not yet due.
-    assert deputy.Tally("g1", due=1, recorded=2).completeness == 100
+def test_completeness_counts_only_lessons_past_their_deadline() -> None:
+    # A topic saved ahead of its lesson counts as recorded, not towards completeness.
+    assert deputy.Tally("g1", due=2, recorded=3, due_recorded=1).completeness == 50
     assert deputy.Tally("x").completeness is None
 
 

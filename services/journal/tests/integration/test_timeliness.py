@@ -335,9 +335,9 @@ async def test_timeliness_summary_counts_per_institution_teacher_and_group(
     rows = await timeliness.summarize(uow(), policy, [a.id, b.id], first, last, "institution", NOW)
     by_key = {r.key: r for r in rows}
     assert by_key[a.id] == SummaryRow(
-        a.id, a.id, scheduled=5, due=4, recorded=2, recorded_late=1, overdue=1
+        a.id, a.id, scheduled=5, due=4, recorded=2, recorded_late=1, overdue=1, due_recorded=2
     )
-    assert by_key[b.id] == SummaryRow(b.id, b.id, 1, 1, 0, 0, 1)
+    assert by_key[b.id] == SummaryRow(b.id, b.id, 1, 1, 0, 0, 1, 0)
     assert policy.asked == [("aggregate.read", a.id), ("aggregate.read", b.id)]
 
     teachers = await timeliness.summarize(uow(), policy, [a.id], first, last, "teacher", NOW)

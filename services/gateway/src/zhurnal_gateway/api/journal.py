@@ -627,6 +627,7 @@ class TimelinessRow(BaseModel):
     recorded: int = Field(description="With a topic saved")
     recorded_late: int = Field(description="Topic first saved after the deadline")
     overdue: int = Field(description="Past the deadline with no topic, period not locked")
+    due_recorded: int = Field(description="Of the lessons past their deadline, those recorded")
 
 
 class TimelinessSummary(BaseModel):

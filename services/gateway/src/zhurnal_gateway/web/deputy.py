@@ -119,12 +119,13 @@ class Tally:
     recorded: int = 0
     late: int = 0
     overdue: int = 0
+    due_recorded: int = 0
 
     @property
     def completeness(self) -> int | None:
-        """Recorded of due, in whole percent (None with nothing due). A topic may be saved
-        before its deadline, so recorded may exceed due: at most 100."""
-        return min(100, round(100 * self.recorded / self.due)) if self.due else None
+        """Of the lessons past their deadline, the share recorded, in whole percent (None with
+        nothing due)."""
+        return round(100 * self.due_recorded / self.due) if self.due else None
 
 
 @dataclass
@@ -139,7 +140,15 @@ class Monitoring:
 def tallies(rows: Iterable[TimelinessRow], names: dict[str, str]) -> list[Tally]:
     """The journal's rows of one kind (teacher or group) with their names, in name order."""
     found = [
-        Tally(r.key, names.get(r.key, ""), r.due, r.recorded, r.recorded_late, r.overdue)
+        Tally(
+            r.key,
+            names.get(r.key, ""),
+            r.due,
+            r.recorded,
+            r.recorded_late,
+            r.overdue,
+            r.due_recorded,
+        )
         for r in rows
     ]
     return sorted(found, key=lambda t: (t.name or "\uffff", t.key))
@@ -154,6 +163,7 @@ def total(rows: Iterable[Tally]) -> Tally:
         recorded=sum(r.recorded for r in rows),
         late=sum(r.late for r in rows),
         overdue=sum(r.overdue for r in rows),
+        due_recorded=sum(r.due_recorded for r in rows),
     )
 
 

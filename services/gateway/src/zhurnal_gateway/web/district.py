@@ -64,7 +64,7 @@ async def district_summary(
             gateway, [i.id for i in institutions], first, last, "institution"
         )
         rows = {r.institution_id: r for r in found}
-    counted = ("scheduled", "due", "recorded", "recorded_late", "overdue")
+    counted = ("scheduled", "due", "recorded", "recorded_late", "overdue", "due_recorded")
     empty = TimelinessRow(key="", institution_id="", **dict.fromkeys(counted, 0))
     lines = [(i, rows.get(i.id, empty)) for i in institutions]
     total = TimelinessRow(

@@ -64,6 +64,7 @@ class SummaryRow:
     recorded: int
     recorded_late: int
     overdue: int
+    due_recorded: int
 
 
 # What a summary may be counted per: institution, teacher or group.
@@ -150,6 +151,7 @@ class TimelinessRepository:
                 func.count().filter(lesson.c.topic.is_not(None)),
                 func.count().filter(lesson.c.recorded_at > lesson.c.due_at),
                 func.count().filter(missing_topic(now), ~locked(now)),
+                func.count().filter(due, lesson.c.topic.is_not(None)),
             )
             .where(
                 lesson.c.institution_id.in_(list(institution_ids)),
