@@ -5,7 +5,9 @@ role's work calls for."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import httpx
 import pytest
@@ -61,6 +63,44 @@ def reads(world: ClassJournal) -> dict[str, str]:
         "timeliness": f"/api/v1/timeliness?institution_id={world.institution_id}&{days}&by=teacher",
         "period_locks": f"/api/v1/institutions/{world.institution_id}/period-locks",
         "subjects": f"/api/v1/institutions/{world.institution_id}/subjects",
+    }
+
+
+def writes(world: ClassJournal) -> dict[str, tuple[str, dict[str, object]]]:
+    """Every write route of the API other than a lesson's entries, on ``world``'s resources,
+    with a body that would be accepted from the institution's own staff."""
+    today = date.today().isoformat()
+    basis = {"number": "1-к", "date": today}
+    return {
+        "hire": (
+            f"/api/v1/institutions/{world.institution_id}/staff",
+            {
+                "last_name": "Чужой",
+                "first_name": "Учитель",
+                "position": "учитель",
+                "employment_start": today,
+                "login": f"intruder-{uuid.uuid4().hex[:8]}",
+                "role": "teacher",
+            },
+        ),
+        "dismiss": (
+            f"/api/v1/people/{world.teacher.person_id}/dismissal",
+            {"employment_end": today, "basis": basis},
+        ),
+        "group": (
+            f"/api/v1/study-years/{world.year.id}/groups",
+            {"name": "Чужая группа", "kind": "association"},
+        ),
+        "enrol": (
+            f"/api/v1/groups/{world.group.id}/enrolments",
+            {"student_id": world.students[0].person_id, "joined": today},
+        ),
+        "close": (f"/api/v1/study-years/{world.year.id}/periods/{world.first.id}/closing", {}),
+        "reopen": (
+            f"/api/v1/study-years/{world.year.id}/periods/{world.first.id}/reopening",
+            {"reason": "Чужой"},
+        ),
+        "unlock": (f"/api/v1/periods/{world.first.id}/unlocks", {"reason": "Чужой"}),
     }
 
 
@@ -128,6 +168,12 @@ async def test_no_role_reads_or_writes_anything_of_another_institution(
                 headers={"If-Match": '"0"'},
             )
             assert write.status_code in (403, 404), (role, write.status_code, write.text)
+            for name, (path, body) in writes(worlds.other).items():
+                refused = await http.post(path, json=body)
+                # 422 only where the other institution's id is no id of the caller's world.
+                assert refused.status_code in (403, 404, 422), (role, name, refused.text)
+                if foreign & set(_ids(refused)) - set(path.split("/")):
+                    leaks.append((role, name, refused.text[:200]))
             for name, url in reads(worlds.home).items():
                 response = await http.get(url)
                 if response.status_code >= 500:
@@ -149,6 +195,18 @@ async def test_no_role_reads_or_writes_anything_of_another_institution(
     ) as owner:
         lesson = await owner.get(f"/api/v1/lessons/{worlds.other.ahead.id}")
     assert lesson.status_code == 200 and lesson.json()["record"] is None
+    # Nor was anything else of it: its staff, its groups and its periods are as they were.
+    async with httpx.AsyncClient(
+        base_url=stack.gateway_url,
+        headers={"Authorization": f"Bearer {worlds.other.deputy.token()}"},
+        timeout=30.0,
+    ) as owner:
+        teacher = await owner.get(f"/api/v1/people/{worlds.other.teacher.person_id}")
+        groups = await owner.get(f"/api/v1/study-years/{worlds.other.year.id}/groups")
+        locks = await owner.get(f"/api/v1/institutions/{worlds.other.institution_id}/period-locks")
+    assert teacher.json()["account_status"] == "active"
+    assert [g["name"] for g in groups.json()["items"]] == [worlds.other.group.name]
+    assert not any(p["period"]["closed"] or p["unlocks"] for p in locks.json()["items"])
 
 
 def _ids(response: httpx.Response) -> list[str]:
