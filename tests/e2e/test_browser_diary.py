@@ -149,15 +149,18 @@ async def past_year(stack: Stack, world: ClassJournal) -> str:
             (period.id, {s0: "4", s1: "3"}),
             ("", {s0: "5", s1: "3"}),
         ):
-            await j.call(
-                j.journal.SetFinalMarks,
-                pb.SetFinalMarksRequest(
-                    group_id=group.id,
-                    subject_id=world.maths.id,
-                    period_id=period_id,
-                    study_year_id=year.id,
-                    marks=[pb.FinalMarkInput(student_id=s, value=v) for s, v in marks.items()],
-                ),
+            request = pb.SetFinalMarksRequest(
+                group_id=group.id,
+                subject_id=world.maths.id,
+                period_id=period_id,
+                study_year_id=year.id,
+                marks=[pb.FinalMarkInput(student_id=s, value=v) for s, v in marks.items()],
+            )
+            # The period reaches the journal by its own event, which may come after the
+            # lesson's: until then the journal knows no such period (NOT_FOUND).
+            await wait_for(
+                lambda request=request: j.call(j.journal.SetFinalMarks, request),
+                what="the journal to learn last year's period",
             )
     return held.isoformat()
 
